@@ -1,0 +1,97 @@
+package io.iommusim.translator.settings;
+
+/**
+ * Typed, validated, read-only view of {@link Settings}: what the model reads on its hot path.
+ * Every key is documented in {@code iommusim-defaults.properties}.
+ */
+public final class ModelSettings implements java.io.Serializable {
+  private static final long serialVersionUID = 1L;
+
+  public enum PartitionBy { DEVICE, UNIT }
+
+  public enum DmaSplit { PAGE, TLP }
+
+  public enum InvalidationMode { STRICT }
+
+  public final Settings source;
+  public final PartitionBy partitionBy;
+  public final int addressWidth;
+  public final DmaSplit dmaSplit;
+  public final int maxPayload;
+  public final CacheSettings iotlb;
+  /** Paging-structure caches indexed by the level of the entries they hold (2..5); index 0 and 1 unused. */
+  public final CacheSettings[] psc = new CacheSettings[6];
+  public final CacheSettings contextCache;
+  public final InvalidationMode invalidationMode;
+  public final int iotlbLookupNs;
+  public final int contextCacheLookupNs;
+  public final int pscLookupNs;
+  public final int memoryReadNs;
+  public final long randomSeed;
+
+  public ModelSettings(Settings s) {
+    this.source = s;
+    this.partitionBy = choice(s, "partition.by", PartitionBy.class);
+    int aw = intIn(s, "iommu.address_width", 39, 57);
+    if (aw != 39 && aw != 48 && aw != 57) {
+      throw new SettingsException("iommu.address_width: " + aw + " is not one of 39, 48, 57");
+    }
+    this.addressWidth = aw;
+    this.dmaSplit = choice(s, "dma.split", DmaSplit.class);
+    this.maxPayload = intIn(s, "dma.max_payload", 128, 4096);
+    if (Integer.bitCount(maxPayload) != 1) {
+      throw new SettingsException("dma.max_payload: " + maxPayload + " is not a power of two");
+    }
+    this.iotlb = CacheSettings.parse(s, "iotlb", false);
+    for (int level = 2; level <= 5; level++) {
+      psc[level] = CacheSettings.parse(s, "psc.l" + level, true);
+    }
+    this.contextCache = CacheSettings.parse(s, "context_cache", true);
+    this.invalidationMode = choice(s, "invalidation.mode", InvalidationMode.class);
+    this.iotlbLookupNs = intIn(s, "latency.iotlb_lookup_ns", 0, 1_000_000);
+    this.contextCacheLookupNs = intIn(s, "latency.context_cache_lookup_ns", 0, 1_000_000);
+    this.pscLookupNs = intIn(s, "latency.psc_lookup_ns", 0, 1_000_000);
+    this.memoryReadNs = intIn(s, "latency.memory_read_ns", 0, 1_000_000);
+    this.randomSeed = longOf(s, "random.seed");
+  }
+
+  public static ModelSettings defaults() {
+    return new ModelSettings(Settings.defaults());
+  }
+
+  /** Page-table levels for the address width: 3, 4 or 5. */
+  public int levels() {
+    return (addressWidth - 12) / 9;
+  }
+
+  static int intIn(Settings s, String key, int min, int max) {
+    long v = longOf(s, key);
+    if (v < min || v > max) {
+      throw new SettingsException(key + ": " + v + " is outside " + min + ".." + max);
+    }
+    return (int) v;
+  }
+
+  static long longOf(Settings s, String key) {
+    String text = s.get(key);
+    try {
+      return text.startsWith("0x") ? Long.parseUnsignedLong(text.substring(2), 16) : Long.parseLong(text);
+    } catch (NumberFormatException e) {
+      throw new SettingsException(key + ": '" + text + "' is not an integer");
+    }
+  }
+
+  static <E extends Enum<E>> E choice(Settings s, String key, Class<E> type) {
+    String text = s.get(key);
+    for (E e : type.getEnumConstants()) {
+      if (e.name().equalsIgnoreCase(text.replace('-', '_'))) {
+        return e;
+      }
+    }
+    StringBuilder valid = new StringBuilder();
+    for (E e : type.getEnumConstants()) {
+      valid.append(valid.length() == 0 ? "" : ", ").append(e.name().toLowerCase().replace('_', '-'));
+    }
+    throw new SettingsException(key + ": '" + text + "' is not one of " + valid);
+  }
+}

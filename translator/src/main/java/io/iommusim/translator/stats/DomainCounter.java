@@ -1,0 +1,38 @@
+package io.iommusim.translator.stats;
+
+/** Counters of a domain's page table, from its map and unmap events (domain_stats only). */
+public enum DomainCounter {
+  MAPS("maps"),
+  UNMAPS("unmaps"),
+  /** Leaves written by maps, in pages of their own size. */
+  MAPPED_PAGES("mapped_pages"),
+  /** Leaves removed by unmaps. */
+  UNMAPPED_PAGES("unmapped_pages"),
+  /** Leaves written over an existing mapping (overlapping maps: the new mapping replaces the old). */
+  MAP_OVERLAP_PAGES("map_overlap_pages"),
+  /** 4 KiB pages inside unmap ranges that had no mapping. */
+  UNMAP_OF_UNMAPPED_PAGES("unmap_of_unmapped_pages"),
+  /** Superpage leaves split into smaller leaves because a smaller page was mapped inside them. */
+  SUPERPAGE_SPLITS("superpage_splits"),
+  /** Superpage leaves removed whole by an unmap that covered only part of them (Linux semantics). */
+  SUPERPAGE_UNMAPS_BEYOND_RANGE("superpage_unmaps_beyond_range"),
+  /** Page-table pages (4 KiB tables) allocated for the domain. */
+  PAGE_TABLE_PAGES("page_table_pages");
+
+  private static final DomainCounter[] VALUES = values();
+  public static final int COUNT = VALUES.length;
+
+  private final String column;
+
+  DomainCounter(String column) {
+    this.column = column;
+  }
+
+  public String column() {
+    return column;
+  }
+
+  public static DomainCounter[] all() {
+    return VALUES.clone();
+  }
+}

@@ -1,0 +1,157 @@
+package io.iommusim.translator.stats;
+
+import java.io.ByteArrayInputStream;
+import java.io.ByteArrayOutputStream;
+import java.io.DataInputStream;
+import java.io.DataOutputStream;
+import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.nio.ByteBuffer;
+import java.util.ArrayList;
+import java.util.Comparator;
+import java.util.List;
+import java.util.TreeMap;
+import java.util.zip.DataFormatException;
+import org.HdrHistogram.Histogram;
+
+/**
+ * Everything one replay produced except the fault records: per (unit, device, domain) cells, per
+ * (unit, domain) page-table cells, and events replayed by kind. Partial results from Spark tasks are
+ * {@link #toBytes() serialised}, shipped to the driver and {@link #merge merged}; merging is
+ * commutative and associative, so the result does not depend on how the trace was partitioned.
+ */
+public final class ReplayStats {
+  private final TreeMap<Key, StatsCell> cells = new TreeMap<>();
+  private final TreeMap<Key, DomainCell> domains = new TreeMap<>();
+  private final long[] eventsByKind;
+
+  public ReplayStats(int kinds) {
+    this.eventsByKind = new long[kinds];
+  }
+
+  /** Sort key (unit, sid, domain); sid is -1 for domain cells. */
+  private record Key(int unit, int sid, int domain) implements Comparable<Key> {
+    private static final Comparator<Key> ORDER =
+        Comparator.comparingInt(Key::unit).thenComparingInt(Key::sid).thenComparingInt(Key::domain);
+
+    @Override
+    public int compareTo(Key o) {
+      return ORDER.compare(this, o);
+    }
+  }
+
+  public StatsCell cell(int unit, int sid, int domain) {
+    return cells.computeIfAbsent(new Key(unit, sid, domain), k -> new StatsCell(unit, sid, domain));
+  }
+
+  public DomainCell domain(int unit, int domain) {
+    return domains.computeIfAbsent(new Key(unit, -1, domain), k -> new DomainCell(unit, domain));
+  }
+
+  /** Cells in (unit, sid, domain) order. */
+  public List<StatsCell> cells() {
+    return new ArrayList<>(cells.values());
+  }
+
+  /** Domain cells in (unit, domain) order. */
+  public List<DomainCell> domains() {
+    return new ArrayList<>(domains.values());
+  }
+
+  public long[] eventsByKind() {
+    return eventsByKind;
+  }
+
+  public void merge(ReplayStats other) {
+    other.cells.forEach((k, c) -> cell(k.unit, k.sid, k.domain).add(c));
+    other.domains.forEach((k, d) -> domain(k.unit, k.domain).add(d));
+    for (int i = 0; i < eventsByKind.length; i++) {
+      eventsByKind[i] += other.eventsByKind[i];
+    }
+  }
+
+  public byte[] toBytes() {
+    try {
+      ByteArrayOutputStream bytes = new ByteArrayOutputStream();
+      DataOutputStream out = new DataOutputStream(bytes);
+      out.writeInt(eventsByKind.length);
+      for (long v : eventsByKind) {
+        out.writeLong(v);
+      }
+      out.writeInt(cells.size());
+      for (StatsCell c : cells.values()) {
+        out.writeInt(c.unit);
+        out.writeInt(c.sid);
+        out.writeInt(c.domain);
+        writeLongs(out, c.counters);
+        writeHistogram(out, c.translationLatency);
+        writeHistogram(out, c.walkLatency);
+      }
+      out.writeInt(domains.size());
+      for (DomainCell d : domains.values()) {
+        out.writeInt(d.unit);
+        out.writeInt(d.domain);
+        writeLongs(out, d.counters);
+      }
+      out.flush();
+      return bytes.toByteArray();
+    } catch (IOException e) {
+      throw new UncheckedIOException(e);
+    }
+  }
+
+  public static ReplayStats fromBytes(byte[] data) {
+    try {
+      DataInputStream in = new DataInputStream(new ByteArrayInputStream(data));
+      ReplayStats s = new ReplayStats(in.readInt());
+      for (int i = 0; i < s.eventsByKind.length; i++) {
+        s.eventsByKind[i] = in.readLong();
+      }
+      int n = in.readInt();
+      for (int i = 0; i < n; i++) {
+        StatsCell c = s.cell(in.readInt(), in.readInt(), in.readInt());
+        readLongs(in, c.counters);
+        c.translationLatency.add(readHistogram(in));
+        c.walkLatency.add(readHistogram(in));
+      }
+      int m = in.readInt();
+      for (int i = 0; i < m; i++) {
+        DomainCell d = s.domain(in.readInt(), in.readInt());
+        readLongs(in, d.counters);
+      }
+      return s;
+    } catch (IOException | DataFormatException e) {
+      throw new IllegalStateException("corrupt statistics block", e);
+    }
+  }
+
+  private static void writeLongs(DataOutputStream out, long[] values) throws IOException {
+    out.writeInt(values.length);
+    for (long v : values) {
+      out.writeLong(v);
+    }
+  }
+
+  private static void readLongs(DataInputStream in, long[] into) throws IOException {
+    int n = in.readInt();
+    if (n != into.length) {
+      throw new IOException("counter count " + n + " != " + into.length);
+    }
+    for (int i = 0; i < n; i++) {
+      into[i] = in.readLong();
+    }
+  }
+
+  private static void writeHistogram(DataOutputStream out, Histogram h) throws IOException {
+    ByteBuffer buf = ByteBuffer.allocate(h.getNeededByteBufferCapacity());
+    int len = h.encodeIntoCompressedByteBuffer(buf);
+    out.writeInt(len);
+    out.write(buf.array(), 0, len);
+  }
+
+  private static Histogram readHistogram(DataInputStream in) throws IOException, DataFormatException {
+    byte[] b = new byte[in.readInt()];
+    in.readFully(b);
+    return Histogram.decodeFromCompressedByteBuffer(ByteBuffer.wrap(b), 0);
+  }
+}

@@ -1,0 +1,42 @@
+package io.iommusim.translator.stats;
+
+import org.HdrHistogram.Histogram;
+
+/**
+ * Statistics of one device while in one domain on one unit: counters and the latency histograms.
+ * Translation latency holds every translation; walk latency every page walk (ns, exact below 2048 ns,
+ * 3 significant digits above).
+ */
+public final class StatsCell {
+  public final int unit;
+  public final int sid;
+  public final int domain;
+  public final long[] counters = new long[DeviceCounter.COUNT];
+  public final Histogram translationLatency = newHistogram();
+  public final Histogram walkLatency = newHistogram();
+
+  public StatsCell(int unit, int sid, int domain) {
+    this.unit = unit;
+    this.sid = sid;
+    this.domain = domain;
+  }
+
+  /** Auto-resizing, 3 significant digits: every value below 2048 is its own bucket. */
+  public static Histogram newHistogram() {
+    Histogram h = new Histogram(3);
+    h.setAutoResize(true);
+    return h;
+  }
+
+  public long get(DeviceCounter c) {
+    return counters[c.ordinal()];
+  }
+
+  public void add(StatsCell other) {
+    for (int i = 0; i < counters.length; i++) {
+      counters[i] += other.counters[i];
+    }
+    translationLatency.add(other.translationLatency);
+    walkLatency.add(other.walkLatency);
+  }
+}

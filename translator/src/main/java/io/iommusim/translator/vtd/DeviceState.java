@@ -1,0 +1,25 @@
+package io.iommusim.translator.vtd;
+
+import io.iommusim.translator.stats.StatsCell;
+
+/** One requester id on one unit: its context entry as the trace has set it, and its caches. */
+final class DeviceState {
+  final int unit;
+  final int sid;
+  final TranslationCaches caches;
+  /** Context entry present (attach or attach_passthrough, not yet detached). */
+  boolean attached;
+  boolean passthrough;
+  /** The translating domain; null when detached or pass-through. */
+  DomainState domain;
+  /** Domain id for statistics: the attached domain, the pass-through domain if given, else -1. */
+  int domainId = -1;
+  /** Statistics cell of (unit, sid, domainId). */
+  StatsCell cell;
+
+  DeviceState(int unit, int sid, TranslationCaches caches) {
+    this.unit = unit;
+    this.sid = sid;
+    this.caches = caches;
+  }
+}

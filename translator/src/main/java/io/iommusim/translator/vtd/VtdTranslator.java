@@ -1,0 +1,574 @@
+package io.iommusim.translator.vtd;
+
+import static io.iommusim.translator.stats.DeviceCounter.CONTEXT_CACHE_HITS;
+import static io.iommusim.translator.stats.DeviceCounter.CONTEXT_CACHE_MISSES;
+import static io.iommusim.translator.stats.DeviceCounter.CONTEXT_MEMORY_READS;
+import static io.iommusim.translator.stats.DeviceCounter.DMA_BYTES;
+import static io.iommusim.translator.stats.DeviceCounter.DMA_EVENTS;
+import static io.iommusim.translator.stats.DeviceCounter.FAULTS;
+import static io.iommusim.translator.stats.DeviceCounter.FAULTS_BEYOND_WIDTH;
+import static io.iommusim.translator.stats.DeviceCounter.FAULTS_CONTEXT_NOT_PRESENT;
+import static io.iommusim.translator.stats.DeviceCounter.FAULTS_READ;
+import static io.iommusim.translator.stats.DeviceCounter.FAULTS_ROOT_NOT_PRESENT;
+import static io.iommusim.translator.stats.DeviceCounter.FAULTS_WRITE;
+import static io.iommusim.translator.stats.DeviceCounter.IOTLB_EVICTIONS;
+import static io.iommusim.translator.stats.DeviceCounter.IOTLB_FULL_FLUSHES;
+import static io.iommusim.translator.stats.DeviceCounter.IOTLB_HITS;
+import static io.iommusim.translator.stats.DeviceCounter.IOTLB_MISSES;
+import static io.iommusim.translator.stats.DeviceCounter.LATENCY_SUM_NS;
+import static io.iommusim.translator.stats.DeviceCounter.PAGE_WALKS;
+import static io.iommusim.translator.stats.DeviceCounter.PASSTHROUGH_ACCESSES;
+import static io.iommusim.translator.stats.DeviceCounter.PSC_MISSES;
+import static io.iommusim.translator.stats.DeviceCounter.TRANSLATIONS;
+import static io.iommusim.translator.stats.DeviceCounter.WALK_MEMORY_READS;
+
+import io.iommusim.trace.EventKind;
+import io.iommusim.trace.Granularity;
+import io.iommusim.trace.TraceEvent;
+import io.iommusim.translator.FaultReason;
+import io.iommusim.translator.FaultSink;
+import io.iommusim.translator.ReplayException;
+import io.iommusim.translator.pagetable.IoPageTable;
+import io.iommusim.translator.settings.ModelSettings;
+import io.iommusim.translator.stats.DeviceCounter;
+import io.iommusim.translator.stats.DomainCell;
+import io.iommusim.translator.stats.DomainCounter;
+import io.iommusim.translator.stats.ReplayStats;
+import io.iommusim.translator.stats.StatsCell;
+import io.iommusim.translator.util.LongObjectMap;
+
+/**
+ * The VT-d DMA-remapping model for one replay partition. Events must arrive in (ts_ns, seq) order
+ * per device and domain; the translator holds every device and domain it has seen, so one instance
+ * can replay any number of independent replay groups.
+ *
+ * <p>Per translation (one page or TLP of a DMA): context-cache lookup (on a miss: root entry and
+ * context entry read from memory; faults 0x01/0x02 when not present), pass-through check,
+ * address-width check (0x04), IOTLB lookup, and on a miss a page walk that starts below the lowest
+ * paging-structure-cache hit, ANDs the permissions of every entry it reads, faults 0x06/0x05 on a
+ * missing leaf or permission, and fills the caches. Nothing on this path allocates.
+ */
+public final class VtdTranslator {
+  private static final int NO_FAULT = 0;
+
+  private final ModelSettings settings;
+  private final FaultSink faults;
+  private final BusPresence buses;
+  private final ReplayStats stats = new ReplayStats(EventKind.values().length);
+  private final LongObjectMap<DeviceState> devices = new LongObjectMap<>(64);
+  private final LongObjectMap<DomainState> domains = new LongObjectMap<>(64);
+  /** Unit-wide cache sets (partition.by=unit), by unit. */
+  private final LongObjectMap<TranslationCaches> unitCaches = new LongObjectMap<>(4);
+  /** Every cache set per unit, for global invalidations. */
+  private final LongObjectMap<java.util.List<TranslationCaches>> cachesOfUnit = new LongObjectMap<>(4);
+  private final long addressLimitMask;
+  private final int memoryReadNs;
+  private final int lookupNs;
+  private final int pscLookupNs;
+  private final long[] eventsByKind;
+
+  private DeviceState lastDevice;
+
+  // results of the last translation, read by the DMA splitting loop
+  private int lastPageCode;
+
+  public VtdTranslator(ModelSettings settings, FaultSink faults, BusPresence buses) {
+    this.settings = settings;
+    this.faults = faults;
+    this.buses = buses;
+    this.addressLimitMask = -1L << settings.addressWidth;
+    this.memoryReadNs = settings.memoryReadNs;
+    this.lookupNs = settings.iotlbLookupNs + settings.contextCacheLookupNs;
+    this.pscLookupNs = settings.pscLookupNs;
+    this.eventsByKind = stats.eventsByKind();
+  }
+
+  /** A translator that sees the whole trace (local runs, tests): bus presence from its own events. */
+  public VtdTranslator(ModelSettings settings, FaultSink faults) {
+    this(settings, faults, BusPresence.local());
+  }
+
+  /** Applies one event and counts it as replayed here. */
+  public void apply(TraceEvent e) {
+    eventsByKind[e.kind.ordinal()]++;
+    switch (e.kind) {
+      case DMA_READ:
+      case DMA_WRITE:
+        dma(e);
+        break;
+      case MAP:
+        map(e);
+        break;
+      case UNMAP:
+        unmap(e);
+        break;
+      case ATTACH:
+      case ATTACH_PASSTHROUGH:
+      case DETACH:
+        context(e);
+        break;
+      case INV_IOTLB:
+        invalidateIotlb(e);
+        break;
+      case INV_CONTEXT:
+        invalidateContext(e);
+        break;
+      default:
+        // msi, irte_*, inv_devtlb, inv_iec: interrupt remapping and device TLBs are not modelled
+        // yet; fault_observed is never replayed. Counted by kind in run_info.
+        break;
+    }
+  }
+
+  /**
+   * Applies an event that every replay partition receives (a global invalidation) without counting
+   * it: the caller counts it once.
+   */
+  public void applyBroadcast(TraceEvent e) {
+    if (e.kind == EventKind.INV_IOTLB) {
+      invalidateIotlb(e);
+    } else if (e.kind == EventKind.INV_CONTEXT) {
+      invalidateContext(e);
+    }
+  }
+
+  /**
+   * True for events that act on state shared by every device of a unit and must therefore reach
+   * every replay partition of that unit: global invalidations, and the unit's interrupt-remapping
+   * table (irte_set, irte_clear, inv_iec).
+   */
+  public static boolean isBroadcast(TraceEvent e) {
+    switch (e.kind) {
+      case IRTE_SET:
+      case IRTE_CLEAR:
+      case INV_IEC:
+        return true;
+      default:
+        return e.kind.isInvalidation() && e.granularity == Granularity.GLOBAL;
+    }
+  }
+
+  public ReplayStats stats() {
+    return stats;
+  }
+
+  // ---- context ---------------------------------------------------------------------------------
+
+  private static long deviceKey(int unit, int sid) {
+    return ((long) unit << 32) | (sid & 0xFFFFFFFFL);
+  }
+
+  private DeviceState device(int unit, int sid) {
+    DeviceState d = lastDevice;
+    if (d != null && d.sid == sid && d.unit == unit) {
+      return d;
+    }
+    long key = deviceKey(unit, sid);
+    d = devices.get(key);
+    if (d == null) {
+      d = new DeviceState(unit, sid, cachesFor(unit, sid));
+      d.cell = stats.cell(unit, sid, -1);
+      devices.put(key, d);
+    }
+    lastDevice = d;
+    return d;
+  }
+
+  private TranslationCaches cachesFor(int unit, int sid) {
+    if (settings.partitionBy == ModelSettings.PartitionBy.UNIT) {
+      TranslationCaches c = unitCaches.get(unit);
+      if (c == null) {
+        c = new TranslationCaches(settings, unit, deviceKey(unit, -1));
+        unitCaches.put(unit, c);
+        registerCaches(unit, c);
+      }
+      return c;
+    }
+    TranslationCaches c = new TranslationCaches(settings, unit, deviceKey(unit, sid));
+    registerCaches(unit, c);
+    return c;
+  }
+
+  private void registerCaches(int unit, TranslationCaches c) {
+    java.util.List<TranslationCaches> list = cachesOfUnit.get(unit);
+    if (list == null) {
+      list = new java.util.ArrayList<>();
+      cachesOfUnit.put(unit, list);
+    }
+    list.add(c);
+  }
+
+  private DomainState domain(int unit, int domain) {
+    long key = ((long) unit << 32) | (domain & 0xFFFFFFFFL);
+    DomainState d = domains.get(key);
+    if (d == null) {
+      d = new DomainState(unit, domain, settings.addressWidth, stats.domain(unit, domain));
+      domains.put(key, d);
+    }
+    return d;
+  }
+
+  private void context(TraceEvent e) {
+    requireSid(e);
+    DeviceState dev = device(e.unit, e.sid);
+    DomainState old = dev.domain;
+    boolean wasAttached = dev.attached;
+    if (e.kind == EventKind.DETACH) {
+      dev.attached = false;
+      dev.passthrough = false;
+      dev.domain = null;
+      dev.domainId = -1;
+    } else if (e.kind == EventKind.ATTACH) {
+      requireDomain(e);
+      dev.attached = true;
+      dev.passthrough = false;
+      dev.domain = domain(e.unit, e.domain);
+      dev.domain.addCacheSet(dev.caches);
+      dev.domainId = e.domain;
+    } else {
+      if (e.domain != -1) {
+        requireDomain(e);
+      }
+      dev.attached = true;
+      dev.passthrough = true;
+      dev.domain = null;
+      dev.domainId = e.domain;
+    }
+    dev.cell = stats.cell(dev.unit, dev.sid, dev.domainId);
+    if (!buses.followsTimeline()) {
+      buses.apply(e.unit, e.sid, dev.attached);
+    }
+    // Linux changes a present context entry only with a device-selective context-cache
+    // invalidation and a domain-selective IOTLB invalidation of the old domain.
+    if (wasAttached) {
+      dev.caches.invalidateContext(dev.sid);
+      if (old != null) {
+        dev.caches.invalidateDomain(old.domain);
+      }
+    }
+  }
+
+  // ---- page tables -------------------------------------------------------------------------------
+
+  private void map(TraceEvent e) {
+    requireDomain(e);
+    DomainState dom = domain(e.unit, e.domain);
+    IoPageTable pt = dom.pageTable;
+    long overlapsBefore = pt.overlappingMapPages();
+    long mappedBefore = pt.pagesMapped();
+    long splitsBefore = pt.superpagesSplit();
+    try {
+      pt.map(e.addr, e.size, e.phys, e.perm, e.pageSize);
+    } catch (IllegalArgumentException ex) {
+      throw new ReplayException(e.seq, "map: " + ex.getMessage());
+    }
+    long[] k = dom.stats.counters;
+    k[DomainCounter.MAPS.ordinal()]++;
+    k[DomainCounter.MAPPED_PAGES.ordinal()] += pt.pagesMapped() - mappedBefore;
+    long overlaps = pt.overlappingMapPages() - overlapsBefore;
+    k[DomainCounter.MAP_OVERLAP_PAGES.ordinal()] += overlaps;
+    k[DomainCounter.SUPERPAGE_SPLITS.ordinal()] += pt.superpagesSplit() - splitsBefore;
+    k[DomainCounter.PAGE_TABLE_PAGES.ordinal()] = pt.tables();
+    if (overlaps > 0 || pt.superpagesSplit() != splitsBefore) {
+      // the new leaves replace translations that caches may hold
+      invalidateRange(dom, e.addr, e.addr + e.size);
+    }
+  }
+
+  private void unmap(TraceEvent e) {
+    requireDomain(e);
+    DomainState dom = domain(e.unit, e.domain);
+    IoPageTable pt = dom.pageTable;
+    long unmappedBefore = pt.pagesUnmapped();
+    long missingBefore = pt.unmapOfUnmappedPages();
+    long beyondBefore = pt.superpageUnmapsBeyondRange();
+    try {
+      pt.unmap(e.addr, e.size);
+    } catch (IllegalArgumentException ex) {
+      throw new ReplayException(e.seq, "unmap: " + ex.getMessage());
+    }
+    long[] k = dom.stats.counters;
+    k[DomainCounter.UNMAPS.ordinal()]++;
+    k[DomainCounter.UNMAPPED_PAGES.ordinal()] += pt.pagesUnmapped() - unmappedBefore;
+    k[DomainCounter.UNMAP_OF_UNMAPPED_PAGES.ordinal()] += pt.unmapOfUnmappedPages() - missingBefore;
+    long beyond = pt.superpageUnmapsBeyondRange() - beyondBefore;
+    k[DomainCounter.SUPERPAGE_UNMAPS_BEYOND_RANGE.ordinal()] += beyond;
+    // strict invalidation; a superpage removed whole reaches beyond the range, so widen to it
+    long start = e.addr;
+    long end = e.addr + e.size;
+    if (beyond > 0) {
+      start &= -PageSizes.SIZE_1G;
+      end = (end + PageSizes.SIZE_1G - 1) & -PageSizes.SIZE_1G;
+    }
+    invalidateRange(dom, start, end);
+  }
+
+  private void invalidateRange(DomainState dom, long start, long end) {
+    if (end <= start) {
+      return;
+    }
+    for (int i = 0; i < dom.cacheSets.size(); i++) {
+      dom.cacheSets.get(i).invalidateRange(dom.domain, start, end);
+    }
+  }
+
+  // ---- trace invalidations ----------------------------------------------------------------------
+
+  private void invalidateIotlb(TraceEvent e) {
+    switch (e.granularity) {
+      case GLOBAL:
+        forEachCacheSet(e.unit, c -> c.clearTranslations());
+        break;
+      case DOMAIN: {
+        requireDomain(e);
+        DomainState dom = domain(e.unit, e.domain);
+        for (TranslationCaches c : dom.cacheSets) {
+          c.invalidateDomain(dom.domain);
+        }
+        break;
+      }
+      case PAGE: {
+        requireDomain(e);
+        long span = PageSizes.SIZE_4K << e.am;
+        long start = e.addr & -span;
+        invalidateRange(domain(e.unit, e.domain), start, start + span);
+        break;
+      }
+      default:
+        throw new ReplayException(e.seq, "inv_iotlb: granularity must be global, domain or page, not '"
+            + e.granularity.text() + "'");
+    }
+  }
+
+  private void invalidateContext(TraceEvent e) {
+    switch (e.granularity) {
+      case GLOBAL:
+        forEachCacheSet(e.unit, TranslationCaches::clearContexts);
+        break;
+      case DOMAIN: {
+        // context entries are tagged by device, not domain: drop those of the domain's devices
+        requireDomain(e);
+        for (TranslationCaches c : domain(e.unit, e.domain).cacheSets) {
+          c.clearContexts();
+        }
+        break;
+      }
+      case DEVICE:
+        requireSid(e);
+        device(e.unit, e.sid).caches.invalidateContext(e.sid);
+        break;
+      default:
+        throw new ReplayException(e.seq, "inv_context: granularity must be global, domain or device, not '"
+            + e.granularity.text() + "'");
+    }
+  }
+
+  private void forEachCacheSet(int unit, java.util.function.Consumer<TranslationCaches> action) {
+    java.util.List<TranslationCaches> list = cachesOfUnit.get(unit);
+    if (list != null) {
+      list.forEach(action);
+    }
+  }
+
+  // ---- DMA -----------------------------------------------------------------------------------
+
+  private void dma(TraceEvent e) {
+    requireSid(e);
+    if (e.size <= 0) {
+      throw new ReplayException(e.seq, e.kind.text() + ": size must be at least 1, is " + e.size);
+    }
+    long end = e.addr + e.size;
+    if (Long.compareUnsigned(end, e.addr) < 0 && end != 0) {
+      throw new ReplayException(e.seq, e.kind.text() + ": addr + size wraps around 2^64");
+    }
+    DeviceState dev = device(e.unit, e.sid);
+    long[] k = dev.cell.counters;
+    k[DMA_EVENTS.ordinal()]++;
+    k[DMA_BYTES.ordinal()] += e.size;
+    boolean write = e.kind == EventKind.DMA_WRITE;
+    boolean perTlp = settings.dmaSplit == ModelSettings.DmaSplit.TLP;
+    long tlpMask = settings.maxPayload - 1;
+    long cur = e.addr;
+    long last = e.addr + e.size - 1; // inclusive, so a DMA ending at 2^64 does not wrap
+    while (true) {
+      translate(dev, cur, write, e.tsNs, e.seq, e.pasid);
+      long chunkMask = perTlp ? tlpMask : PageSizes.size(lastPageCode) - 1;
+      long chunkLast = cur | chunkMask;
+      if (Long.compareUnsigned(chunkLast, last) >= 0) {
+        break;
+      }
+      cur = chunkLast + 1;
+    }
+  }
+
+  /** Translates one page (or TLP) and records its statistics; sets {@link #lastPageCode}. */
+  private void translate(DeviceState dev, long iova, boolean write, long ts, long seq, int pasid) {
+    TranslationCaches c = dev.caches;
+    StatsCell cell = dev.cell;
+    long[] k = cell.counters;
+    lastPageCode = 0;
+    int latency = lookupNs;
+
+    // context: the context cache holds present entries only
+    boolean contextCached = c.contextCache != null && c.contextCache.lookup(dev.sid, dev.sid) >= 0;
+    if (contextCached) {
+      k[CONTEXT_CACHE_HITS.ordinal()]++;
+    } else {
+      k[CONTEXT_CACHE_MISSES.ordinal()]++;
+      if (!dev.attached) {
+        boolean root = buses.rootPresent(dev.unit, dev.sid, ts, seq);
+        int reads = root ? 2 : 1;
+        k[CONTEXT_MEMORY_READS.ordinal()] += reads;
+        latency += reads * memoryReadNs;
+        k[TRANSLATIONS.ordinal()]++;
+        fault(dev, cell, iova, write, ts, seq, pasid, root ? FaultReason.CONTEXT_ENTRY_NOT_PRESENT : FaultReason.ROOT_ENTRY_NOT_PRESENT, latency);
+        return;
+      }
+      k[CONTEXT_MEMORY_READS.ordinal()] += 2;
+      latency += 2 * memoryReadNs;
+      if (c.contextCache != null) {
+        c.contextCache.insert(dev.sid, dev.sid);
+      }
+    }
+    if (dev.passthrough) {
+      k[PASSTHROUGH_ACCESSES.ordinal()]++;
+      return;
+    }
+    k[TRANSLATIONS.ordinal()]++;
+    if ((iova & addressLimitMask) != 0) {
+      fault(dev, cell, iova, write, ts, seq, pasid, FaultReason.ADDRESS_BEYOND_MGAW, latency);
+      return;
+    }
+    int domainId = dev.domainId;
+    int need = write ? 2 : 1;
+    Iotlb iotlb = c.iotlb;
+    if (iotlb.lookup(domainId, iova)) {
+      k[IOTLB_HITS.ordinal()]++;
+      int slot = iotlb.hitSlot;
+      lastPageCode = iotlb.sizeCode[slot];
+      if ((iotlb.perm[slot] & need) == 0) {
+        fault(dev, cell, iova, write, ts, seq, pasid, write ? FaultReason.PTE_WRITE_NOT_SET : FaultReason.PTE_READ_NOT_SET, latency);
+        return;
+      }
+      record(cell, latency);
+      return;
+    }
+    k[IOTLB_MISSES.ordinal()]++;
+    int walkNs = walk(dev, c, iova, need, k);
+    latency += walkNs;
+    cell.walkLatency.recordValue(walkNs);
+    if (walkFault != NO_FAULT) {
+      fault(dev, cell, iova, write, ts, seq, pasid, write ? FaultReason.PTE_WRITE_NOT_SET : FaultReason.PTE_READ_NOT_SET, latency);
+      return;
+    }
+    long flushesBefore = iotlb.fullFlushes();
+    k[IOTLB_EVICTIONS.ordinal()] += iotlb.insert(domainId, iova, lastPageCode, walkPerm, walkStamp);
+    k[IOTLB_FULL_FLUSHES.ordinal()] += iotlb.fullFlushes() - flushesBefore;
+    record(cell, latency);
+  }
+
+  // walk results (fields, not objects, so a walk allocates nothing)
+  private int walkFault;
+  private int walkPerm;
+  private long walkStamp;
+
+  /** Walks the device's domain table for iova; returns the walk latency and sets walk* fields. */
+  private int walk(DeviceState dev, TranslationCaches c, long iova, int need, long[] k) {
+    IoPageTable pt = dev.domain.pageTable;
+    int domainId = dev.domainId;
+    k[PAGE_WALKS.ordinal()]++;
+    int latency = 0;
+    int table = pt.rootTable();
+    int level = pt.levels();
+    int perm = 3;
+    if (c.lowestPscLevel != 0) {
+      latency += pscLookupNs;
+      boolean hit = false;
+      for (int l = c.lowestPscLevel; l <= pt.levels(); l++) {
+        PagingStructureCache psc = c.psc[l];
+        if (psc != null && psc.lookup(domainId, iova)) {
+          k[DeviceCounter.pscHits(l)]++;
+          table = psc.table[psc.hitSlot];
+          perm = psc.perm[psc.hitSlot];
+          level = l - 1;
+          hit = true;
+          break;
+        }
+      }
+      if (!hit) {
+        k[PSC_MISSES.ordinal()]++;
+      }
+    }
+    int reads = 0;
+    walkFault = NO_FAULT;
+    while (true) {
+      long pte = pt.entry(table, IoPageTable.indexAt(iova, level));
+      reads++;
+      if (!IoPageTable.isPresent(pte)) {
+        walkFault = 1;
+        lastPageCode = 0;
+        break;
+      }
+      perm &= IoPageTable.perm(pte);
+      if (IoPageTable.isLeaf(pte, level)) {
+        lastPageCode = PageSizes.codeOfLevel(level);
+        if ((perm & need) == 0) {
+          walkFault = 1;
+        } else {
+          walkPerm = perm;
+          walkStamp = pt.stamp(table, IoPageTable.indexAt(iova, level));
+        }
+        break;
+      }
+      int next = IoPageTable.nextTable(pte);
+      if (c.psc[level] != null) {
+        c.psc[level].insert(domainId, iova, next, perm);
+      }
+      table = next;
+      level--;
+    }
+    k[WALK_MEMORY_READS.ordinal()] += reads;
+    return latency + reads * memoryReadNs;
+  }
+
+  private void record(StatsCell cell, int latency) {
+    cell.counters[LATENCY_SUM_NS.ordinal()] += latency;
+    cell.translationLatency.recordValue(latency);
+  }
+
+  private void fault(DeviceState dev, StatsCell cell, long iova, boolean write, long ts, long seq, int pasid,
+      FaultReason reason, int latency) {
+    long[] k = cell.counters;
+    k[FAULTS.ordinal()]++;
+    switch (reason) {
+      case ROOT_ENTRY_NOT_PRESENT: k[FAULTS_ROOT_NOT_PRESENT.ordinal()]++; break;
+      case CONTEXT_ENTRY_NOT_PRESENT: k[FAULTS_CONTEXT_NOT_PRESENT.ordinal()]++; break;
+      case ADDRESS_BEYOND_MGAW: k[FAULTS_BEYOND_WIDTH.ordinal()]++; break;
+      case PTE_WRITE_NOT_SET: k[FAULTS_WRITE.ordinal()]++; break;
+      default: k[FAULTS_READ.ordinal()]++; break;
+    }
+    record(cell, latency);
+    faults.fault(ts, seq, dev.unit, dev.sid, pasid, dev.domainId, iova, write, reason.code());
+  }
+
+  private static void requireSid(TraceEvent e) {
+    if (e.sid < 0) {
+      throw new ReplayException(e.seq, e.kind.text() + " needs a sid");
+    }
+  }
+
+  private static void requireDomain(TraceEvent e) {
+    if (e.domain < 0 || e.domain > 0xFFFF) {
+      throw new ReplayException(e.seq, e.kind.text() + " needs a domain id 0..65535 (VT-d DIDs are 16 bits), got " + e.domain);
+    }
+  }
+
+  /** Domain statistics are complete only after the page-table sizes are read. */
+  public ReplayStats finish() {
+    domains.forEachValue(d -> {
+      DomainCell cell = d.stats;
+      cell.counters[DomainCounter.PAGE_TABLE_PAGES.ordinal()] = d.pageTable.tables();
+    });
+    return stats;
+  }
+}
