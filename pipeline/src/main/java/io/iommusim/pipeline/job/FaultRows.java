@@ -1,0 +1,39 @@
+package io.iommusim.pipeline.job;
+
+import java.util.List;
+import org.apache.spark.sql.Row;
+import org.apache.spark.sql.RowFactory;
+import org.apache.spark.sql.types.DataTypes;
+import org.apache.spark.sql.types.StructType;
+
+/**
+ * The rows a replay task emits: one per fault (record_type 0) and, last, one carrying the task's
+ * serialised statistics (record_type 1).
+ */
+final class FaultRows {
+  static final int FAULT = 0;
+  static final int STATS = 1;
+
+  static final StructType SCHEMA = DataTypes.createStructType(List.of(
+      DataTypes.createStructField("record_type", DataTypes.IntegerType, false),
+      DataTypes.createStructField("ts_ns", DataTypes.LongType, false),
+      DataTypes.createStructField("seq", DataTypes.LongType, false),
+      DataTypes.createStructField("unit", DataTypes.IntegerType, false),
+      DataTypes.createStructField("sid", DataTypes.IntegerType, false),
+      DataTypes.createStructField("pasid", DataTypes.IntegerType, false),
+      DataTypes.createStructField("domain", DataTypes.IntegerType, false),
+      DataTypes.createStructField("addr", DataTypes.LongType, false),
+      DataTypes.createStructField("write", DataTypes.BooleanType, false),
+      DataTypes.createStructField("reason_code", DataTypes.IntegerType, false),
+      DataTypes.createStructField("stats", DataTypes.BinaryType, true)));
+
+  private FaultRows() {}
+
+  static Row fault(long ts, long seq, int unit, int sid, int pasid, int domain, long addr, boolean write, int reason) {
+    return RowFactory.create(FAULT, ts, seq, unit, sid, pasid, domain, addr, write, reason, null);
+  }
+
+  static Row stats(byte[] blob) {
+    return RowFactory.create(STATS, 0L, 0L, 0, 0, 0, 0, 0L, false, 0, blob);
+  }
+}

@@ -1,0 +1,94 @@
+package io.iommusim.pipeline.job;
+
+import io.iommusim.trace.TraceEvent;
+import io.iommusim.trace.TraceFormatException;
+import io.iommusim.translator.ReplayException;
+import io.iommusim.translator.settings.ModelSettings;
+import io.iommusim.translator.vtd.BusPresence;
+import io.iommusim.translator.vtd.ContextTimeline;
+import io.iommusim.translator.vtd.VtdTranslator;
+import java.util.ArrayDeque;
+import java.util.Iterator;
+import java.util.NoSuchElementException;
+import org.apache.spark.sql.Row;
+
+/**
+ * Replays one Spark partition: merges the partition's events with the broadcast (unit-wide) events by
+ * (ts_ns, seq), feeds them to one {@link VtdTranslator}, and streams out a row per fault followed by
+ * one statistics row. Faults are produced while the input is consumed, so memory stays bounded.
+ */
+final class ReplayPartition implements Iterator<Row> {
+  private final EventCursor input;
+  private final TraceEvent[] broadcast;
+  private final VtdTranslator translator;
+  private final ArrayDeque<Row> pending = new ArrayDeque<>();
+  private final TraceEvent event = new TraceEvent();
+  private int nextBroadcast;
+  private boolean inputDone;
+  private boolean statsEmitted;
+
+  ReplayPartition(EventCursor input, TraceEvent[] broadcast, ContextTimeline timeline, ModelSettings settings) {
+    this.input = input;
+    this.broadcast = broadcast;
+    this.translator = new VtdTranslator(settings,
+        (ts, seq, unit, sid, pasid, domain, addr, write, reason) ->
+            pending.add(FaultRows.fault(ts, seq, unit, sid, pasid, domain, addr, write, reason)),
+        BusPresence.of(timeline));
+  }
+
+  @Override
+  public boolean hasNext() {
+    while (pending.isEmpty() && !inputDone) {
+      step();
+    }
+    if (!pending.isEmpty()) {
+      return true;
+    }
+    if (!statsEmitted) {
+      pending.add(FaultRows.stats(translator.finish().toBytes()));
+      statsEmitted = true;
+      return true;
+    }
+    return false;
+  }
+
+  @Override
+  public Row next() {
+    if (!hasNext()) {
+      throw new NoSuchElementException();
+    }
+    return pending.poll();
+  }
+
+  private void step() {
+    boolean more;
+    try {
+      more = input.next(event);
+    } catch (RuntimeException e) {
+      throw e;
+    } catch (Exception e) {
+      throw new IllegalStateException("reading " + input.position() + ": " + e.getMessage(), e);
+    }
+    if (!more) {
+      while (nextBroadcast < broadcast.length) {
+        translator.applyBroadcast(broadcast[nextBroadcast++]);
+      }
+      inputDone = true;
+      return;
+    }
+    while (nextBroadcast < broadcast.length && before(broadcast[nextBroadcast], event)) {
+      translator.applyBroadcast(broadcast[nextBroadcast++]);
+    }
+    try {
+      translator.apply(event);
+    } catch (ReplayException e) {
+      String pos = input.position();
+      int colon = pos.lastIndexOf(':');
+      throw new TraceFormatException(pos, -1, null, null, e.getMessage());
+    }
+  }
+
+  private static boolean before(TraceEvent a, TraceEvent b) {
+    return a.tsNs < b.tsNs || (a.tsNs == b.tsNs && a.seq < b.seq);
+  }
+}

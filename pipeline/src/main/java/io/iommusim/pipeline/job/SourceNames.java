@@ -1,0 +1,36 @@
+package io.iommusim.pipeline.job;
+
+import io.iommusim.pipeline.ingest.TraceInputs;
+import io.iommusim.pipeline.ingest.TraceInputs.Format;
+import io.iommusim.pipeline.ingest.TraceInputs.Input;
+import java.io.Serializable;
+import java.util.List;
+
+/**
+ * Turns a record's source position ({@code file index << 40 | line or row}) back into the text a
+ * user needs to find the record: {@code trace.csv:17} or {@code trace.parquet row 9}.
+ */
+final class SourceNames implements Serializable {
+  private static final long serialVersionUID = 1L;
+
+  private final String[] paths;
+  private final boolean[] csv;
+
+  SourceNames(List<Input> inputs) {
+    paths = new String[inputs.size()];
+    csv = new boolean[inputs.size()];
+    for (Input in : inputs) {
+      paths[in.index] = in.path;
+      csv[in.index] = in.format == Format.CSV;
+    }
+  }
+
+  String describe(long src) {
+    int file = (int) (src >>> TraceInputs.SEQ_FILE_SHIFT);
+    long pos = src & ((1L << TraceInputs.SEQ_FILE_SHIFT) - 1);
+    if (file < 0 || file >= paths.length) {
+      return "record " + src;
+    }
+    return csv[file] ? paths[file] + ":" + pos : paths[file] + " row " + pos;
+  }
+}
