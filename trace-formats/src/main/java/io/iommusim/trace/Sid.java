@@ -3,6 +3,7 @@ package io.iommusim.trace;
 /**
  * PCI requester ids: {@code segment<<16 | bus<<8 | device<<3 | function}.
  * Text forms: {@code ssss:bb:dd.f}, {@code bb:dd.f} (hex fields, as lspci prints them), {@code 0x…} or decimal.
+ * Segments are limited to 0..0x7fff: a requester id is a non-negative int32, and -1 means "none".
  */
 public final class Sid {
   private Sid() {}
@@ -39,7 +40,7 @@ public final class Sid {
 
   /**
    * Parses any text form; returns -1 on a syntax error or an out-of-range field
-   * (bus 0..ff, device 0..1f, function 0..7, segment 0..ffff).
+   * (bus 0..ff, device 0..1f, function 0..7, segment 0..7fff).
    */
   public static int parse(String s) {
     int colon = s.indexOf(':');
@@ -51,7 +52,7 @@ public final class Sid {
     int segment = 0;
     String rest = s;
     if (colon2 >= 0) {
-      segment = hexField(s, 0, colon, 0xFFFF);
+      segment = hexField(s, 0, colon, 0x7FFF); // 0x8000 and up would make the id negative
       rest = s.substring(colon + 1);
       colon = rest.indexOf(':');
       if (rest.indexOf(':', colon + 1) >= 0) {
@@ -77,7 +78,7 @@ public final class Sid {
     }
     int v = 0;
     for (int i = from; i < to; i++) {
-      int d = Character.digit(s.charAt(i), 16);
+      int d = Numbers.hexDigit(s.charAt(i));
       if (d < 0) {
         return -1;
       }
