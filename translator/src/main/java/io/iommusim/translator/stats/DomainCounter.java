@@ -4,15 +4,15 @@ package io.iommusim.translator.stats;
 public enum DomainCounter {
   MAPS("maps"),
   UNMAPS("unmaps"),
-  /** Leaves written by maps, in pages of their own size. */
+  /** 4 KiB pages mapped by maps (a 2 MiB leaf counts 512). */
   MAPPED_PAGES("mapped_pages"),
-  /** Leaves removed by unmaps. */
+  /** 4 KiB pages unmapped (a superpage removed whole counts all of its pages). */
   UNMAPPED_PAGES("unmapped_pages"),
-  /** Leaves written over an existing mapping (overlapping maps: the new mapping replaces the old). */
+  /** 4 KiB pages of map ranges that were already mapped (overlapping maps: the new mapping replaces the old). */
   MAP_OVERLAP_PAGES("map_overlap_pages"),
   /** 4 KiB pages inside unmap ranges that had no mapping. */
   UNMAP_OF_UNMAPPED_PAGES("unmap_of_unmapped_pages"),
-  /** Superpage leaves split into smaller leaves because a smaller page was mapped inside them. */
+  /** Superpage leaves split one level down because a smaller page was mapped inside them. */
   SUPERPAGE_SPLITS("superpage_splits"),
   /** Superpage leaves removed whole by an unmap that covered only part of them (Linux semantics). */
   SUPERPAGE_UNMAPS_BEYOND_RANGE("superpage_unmaps_beyond_range"),

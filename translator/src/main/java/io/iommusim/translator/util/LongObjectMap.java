@@ -42,6 +42,7 @@ public final class LongObjectMap<V> {
     return null;
   }
 
+  @SuppressWarnings("unchecked")
   public void put(long key, V value) {
     int i = hash(key) & mask;
     while (used[i]) {
@@ -70,7 +71,7 @@ public final class LongObjectMap<V> {
     size = 0;
     for (int i = 0; i < oldKeys.length; i++) {
       if (oldUsed[i]) {
-        put(oldKeys[i], oldValues[i]);
+        put(oldKeys[i], (V) oldValues[i]);
       }
     }
   }
