@@ -5,7 +5,9 @@ package io.iommusim.trace;
  * streaming a trace allocates nothing per event. Field names follow the contract columns
  * (architecture.md); {@link #clear()} restores the documented defaults of every optional column.
  */
-public final class TraceEvent {
+public final class TraceEvent implements java.io.Serializable {
+  private static final long serialVersionUID = 1L;
+
   /** Default of {@code sid}, {@code domain}, {@code index} and {@code reason}: the column is absent. */
   public static final int NONE = -1;
 

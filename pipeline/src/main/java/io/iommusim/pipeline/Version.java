@@ -1,0 +1,22 @@
+package io.iommusim.pipeline;
+
+import java.io.IOException;
+import java.io.InputStream;
+import java.util.Properties;
+
+/** The build's version, from a resource Maven filters at build time. */
+public final class Version {
+  private Version() {}
+
+  public static String get() {
+    try (InputStream in = Version.class.getResourceAsStream("/io/iommusim/pipeline/version.properties")) {
+      Properties p = new Properties();
+      if (in != null) {
+        p.load(in);
+      }
+      return p.getProperty("version", "unknown");
+    } catch (IOException e) {
+      return "unknown";
+    }
+  }
+}

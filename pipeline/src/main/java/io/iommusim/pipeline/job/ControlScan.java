@@ -1,0 +1,50 @@
+package io.iommusim.pipeline.job;
+
+import io.iommusim.pipeline.ingest.InputSplit;
+import io.iommusim.trace.EventKind;
+import io.iommusim.trace.EventSource;
+import io.iommusim.trace.TraceEvent;
+import io.iommusim.translator.vtd.VtdTranslator;
+import java.io.Serializable;
+import java.util.ArrayList;
+import java.util.List;
+
+/**
+ * What the first pass over the input collects for the driver: the number of records of each input
+ * split and its control events (attach, attach_passthrough, detach, and the unit-wide events every
+ * replay partition needs). This pass also validates every record, so a bad trace fails before any
+ * replay starts.
+ */
+final class ControlScan implements Serializable {
+  private static final long serialVersionUID = 1L;
+
+  final int inputIndex;
+  final long records;
+  final List<TraceEvent> control;
+
+  private ControlScan(int inputIndex, long records, List<TraceEvent> control) {
+    this.inputIndex = inputIndex;
+    this.records = records;
+    this.control = control;
+  }
+
+  static boolean isControl(TraceEvent e) {
+    return e.kind == EventKind.ATTACH || e.kind == EventKind.ATTACH_PASSTHROUGH || e.kind == EventKind.DETACH
+        || VtdTranslator.isBroadcast(e);
+  }
+
+  static ControlScan scan(InputSplit split) throws Exception {
+    List<TraceEvent> control = new ArrayList<>();
+    long records = 0;
+    TraceEvent e = new TraceEvent();
+    try (EventSource source = split.open()) {
+      while (source.next(e)) {
+        records++;
+        if (isControl(e)) {
+          control.add(e.copy());
+        }
+      }
+    }
+    return new ControlScan(split.input.index, records, control);
+  }
+}

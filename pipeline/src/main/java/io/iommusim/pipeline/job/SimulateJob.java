@@ -1,0 +1,208 @@
+package io.iommusim.pipeline.job;
+
+import static org.apache.spark.sql.functions.col;
+import static org.apache.spark.sql.functions.expr;
+
+import io.iommusim.pipeline.Version;
+import io.iommusim.pipeline.ingest.EventRows;
+import io.iommusim.pipeline.ingest.InputSplit;
+import io.iommusim.pipeline.ingest.ReplayGroups;
+import io.iommusim.pipeline.ingest.TraceInputs;
+import io.iommusim.pipeline.ingest.TraceInputs.Input;
+import io.iommusim.pipeline.output.OutputCommitter;
+import io.iommusim.pipeline.output.StatsTables;
+import io.iommusim.trace.EventKind;
+import io.iommusim.trace.TraceEvent;
+import io.iommusim.translator.FaultReason;
+import io.iommusim.translator.settings.ModelSettings;
+import io.iommusim.translator.settings.Settings;
+import io.iommusim.translator.stats.ReplayStats;
+import io.iommusim.translator.vtd.ContextTimeline;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import org.apache.spark.api.java.JavaRDD;
+import org.apache.spark.api.java.JavaSparkContext;
+import org.apache.spark.broadcast.Broadcast;
+import org.apache.spark.sql.Dataset;
+import org.apache.spark.sql.Row;
+import org.apache.spark.sql.SparkSession;
+import org.apache.spark.sql.types.StructType;
+import org.apache.spark.storage.StorageLevel;
+
+/**
+ * The simulate job: canonical trace in, result tables out.
+ *
+ * <ol>
+ *   <li>Scan: read and validate every record once; collect record counts and the control events
+ *       (context timeline, replay groups, broadcast events) on the driver.
+ *   <li>Route: key every other event by its replay group; shuffle by group and sort each partition by
+ *       (ts_ns, seq).
+ *   <li>Replay: one translator per partition; fault rows stream out, statistics come last.
+ *   <li>Merge the partial statistics on the driver, write the tables under a staging directory and
+ *       commit it atomically.
+ * </ol>
+ */
+public final class SimulateJob {
+  /** What to simulate and where the results go. */
+  public static final class Request {
+    public List<String> inputs = new ArrayList<>();
+    public String format = "auto";
+    public String out;
+    public boolean overwrite;
+    public Settings settings = Settings.defaults();
+  }
+
+  /** What a finished run reports back (also printed as the summary). */
+  public static final class Result {
+    public String configId;
+    public long recordsRead;
+    public long recordsReplayed;
+    public long faults;
+    public List<Row> domainStats;
+    public String out;
+  }
+
+  private final SparkSession spark;
+
+  public SimulateJob(SparkSession spark) {
+    this.spark = spark;
+  }
+
+  public Result run(Request request) {
+    ModelSettings settings = new ModelSettings(request.settings);
+    String configId = request.settings.configId();
+    OutputCommitter committer = OutputCommitter.begin(request.out, request.overwrite,
+        spark.sparkContext().hadoopConfiguration());
+    try {
+      Result result = simulate(request, settings, configId, committer);
+      committer.commit();
+      result.out = committer.target().toString();
+      return result;
+    } catch (RuntimeException | Error e) {
+      committer.abort();
+      throw e;
+    }
+  }
+
+  private Result simulate(Request request, ModelSettings settings, String configId, OutputCommitter committer) {
+    JavaSparkContext jsc = JavaSparkContext.fromSparkContext(spark.sparkContext());
+    RunInfo info = new RunInfo(configId);
+    long t0 = System.nanoTime();
+
+    List<Input> inputs = TraceInputs.resolve(request.inputs, request.format, jsc.hadoopConfiguration());
+    TraceScan scan = TraceScan.run(jsc, inputs, settings);
+    long t1 = System.nanoTime();
+
+    Broadcast<ReplayGroups> groups = jsc.broadcast(scan.groups);
+    Broadcast<ContextTimeline> timeline = jsc.broadcast(scan.timeline);
+    Broadcast<TraceEvent[]> broadcastEvents = jsc.broadcast(scan.broadcast);
+    Broadcast<ModelSettings> model = jsc.broadcast(settings);
+    Broadcast<SourceNames> names = jsc.broadcast(new SourceNames(inputs));
+
+    JavaRDD<Row> routed = jsc.parallelize(scan.splits, Math.max(1, scan.splits.size()))
+        .mapPartitions(splits -> new SourceRows(splits, groups.value()));
+    Dataset<Row> sorted = spark.createDataFrame(routed, EventRows.groupedSchema())
+        .repartition(col(EventRows.GROUP))
+        .sortWithinPartitions(col("ts_ns"), col("seq"));
+    JavaRDD<Row> replayed = sorted.toJavaRDD().mapPartitions(rows -> new ReplayPartition(
+        new RowCursor(rows, names.value()), broadcastEvents.value(), timeline.value(), model.value()));
+    Dataset<Row> results = spark.createDataFrame(replayed, FaultRows.SCHEMA).persist(StorageLevel.MEMORY_AND_DISK());
+
+    try {
+      ReplayStats stats = new ReplayStats(EventKind.values().length);
+      for (Row r : results.filter(col("record_type").equalTo(FaultRows.STATS)).select("stats").collectAsList()) {
+        stats.merge(ReplayStats.fromBytes((byte[]) r.get(0)));
+      }
+      long t2 = System.nanoTime();
+
+      long[] byKind = stats.eventsByKind();
+      for (TraceEvent e : scan.broadcast) {
+        byKind[e.kind.ordinal()]++; // replayed by every partition, counted once
+      }
+      long replayed = 0;
+      for (long n : byKind) {
+        replayed += n;
+      }
+      long read = scan.records();
+      if (replayed != read) {
+        throw new IllegalStateException("record accounting failed: read " + read + " but replayed " + replayed);
+      }
+
+      Dataset<Row> faults = faultsTable(results, configId);
+      faults.write().parquet(committer.stagingPath("faults"));
+      long faultCount = spark.read().parquet(committer.stagingPath("faults")).count();
+
+      List<Row> domainRows = StatsTables.domainStats(configId, stats);
+      write(domainRows, StatsTables.domainStatsSchema(), committer.stagingPath("domain_stats"));
+      write(StatsTables.deviceStats(configId, stats), StatsTables.deviceStatsSchema(), committer.stagingPath("device_stats"));
+      write(StatsTables.latencyHistogram(configId, stats), StatsTables.latencyHistogramSchema(),
+          committer.stagingPath("latency_histogram"));
+      long t3 = System.nanoTime();
+
+      info.add("version", "iommusim", Version.get());
+      info.add("version", "spark", spark.version());
+      info.add("version", "java", System.getProperty("java.version"));
+      for (Map.Entry<String, String> s : request.settings.asMap().entrySet()) {
+        info.add("setting", s.getKey(), s.getValue());
+      }
+      for (Input in : inputs) {
+        info.add("input", "file." + in.index, in.path);
+        info.add("input", "file." + in.index + ".format", in.format.name().toLowerCase());
+        info.add("input", "file." + in.index + ".records", scan.recordsPerInput[in.index]);
+      }
+      info.add("records", "read", read);
+      info.add("records", "replayed", replayed);
+      info.add("records", "rejected", 0);
+      for (EventKind k : EventKind.values()) {
+        info.add("records", "replayed." + k.text(), byKind[k.ordinal()]);
+      }
+      info.add("records", "faults", faultCount);
+      info.add("spark", "master", spark.sparkContext().master());
+      info.add("spark", "input_splits", scan.splits.size());
+      info.add("spark", "replay_groups", scan.groups.groupCount());
+      info.add("spark", "shuffle_partitions", spark.conf().get("spark.sql.shuffle.partitions"));
+      info.add("timing", "scan_ms", (t1 - t0) / 1_000_000);
+      info.add("timing", "replay_ms", (t2 - t1) / 1_000_000);
+      info.add("timing", "write_ms", (t3 - t2) / 1_000_000);
+      info.add("timing", "total_ms", (System.nanoTime() - t0) / 1_000_000);
+      write(info.rows(), RunInfo.SCHEMA, committer.stagingPath("run_info"));
+
+      Result result = new Result();
+      result.configId = configId;
+      result.recordsRead = read;
+      result.recordsReplayed = replayed;
+      result.faults = faultCount;
+      result.domainStats = domainRows;
+      return result;
+    } finally {
+      results.unpersist();
+    }
+  }
+
+  private void write(List<Row> rows, StructType schema, String path) {
+    spark.createDataFrame(rows, schema).coalesce(1).write().parquet(path);
+  }
+
+  /** The faults table: one row per faulting translation, ordered by (ts_ns, seq, addr). */
+  static Dataset<Row> faultsTable(Dataset<Row> results, String configId) {
+    StringBuilder reasonText = new StringBuilder("CASE reason_code");
+    for (FaultReason r : FaultReason.values()) {
+      reasonText.append(" WHEN ").append(r.code()).append(" THEN '").append(r.text()).append('\'');
+    }
+    reasonText.append(" ELSE 'Unknown' END");
+    return results.filter(col("record_type").equalTo(FaultRows.FAULT))
+        .select(
+            expr("'" + configId + "'").as("config_id"),
+            col("ts_ns"), col("seq"), col("unit"), col("sid"),
+            expr("CASE WHEN sid >= 65536 THEN format_string('%04x:%02x:%02x.%d', shiftright(sid, 16), "
+                + "shiftright(sid, 8) & 255, shiftright(sid, 3) & 31, sid & 7) "
+                + "ELSE format_string('%02x:%02x.%d', shiftright(sid, 8) & 255, shiftright(sid, 3) & 31, sid & 7) END")
+                .as("bdf"),
+            col("pasid"), col("domain"), col("addr"),
+            expr("CASE WHEN write THEN 'write' ELSE 'read' END").as("access"),
+            col("reason_code"),
+            expr(reasonText.toString()).as("reason"))
+        .orderBy(col("ts_ns"), col("seq"), col("addr"));
+  }
+}

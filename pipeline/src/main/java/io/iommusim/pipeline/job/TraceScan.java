@@ -1,0 +1,71 @@
+package io.iommusim.pipeline.job;
+
+import io.iommusim.pipeline.ingest.InputSplit;
+import io.iommusim.pipeline.ingest.ReplayGroups;
+import io.iommusim.pipeline.ingest.TraceInputs.Input;
+import io.iommusim.trace.TraceEvent;
+import io.iommusim.translator.settings.ModelSettings;
+import io.iommusim.translator.vtd.ContextTimeline;
+import io.iommusim.translator.vtd.VtdTranslator;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.Comparator;
+import java.util.List;
+import org.apache.spark.api.java.JavaSparkContext;
+
+/**
+ * The driver's view of a trace after the first pass: record counts per input, the context timeline,
+ * the replay groups, and the broadcast events in (ts_ns, seq) order.
+ */
+final class TraceScan {
+  final List<Input> inputs;
+  final List<InputSplit> splits;
+  final long[] recordsPerInput;
+  final ContextTimeline timeline;
+  final ReplayGroups groups;
+  final TraceEvent[] broadcast;
+
+  private TraceScan(List<Input> inputs, List<InputSplit> splits, long[] recordsPerInput, ContextTimeline timeline,
+      ReplayGroups groups, TraceEvent[] broadcast) {
+    this.inputs = inputs;
+    this.splits = splits;
+    this.recordsPerInput = recordsPerInput;
+    this.timeline = timeline;
+    this.groups = groups;
+    this.broadcast = broadcast;
+  }
+
+  long records() {
+    return Arrays.stream(recordsPerInput).sum();
+  }
+
+  static TraceScan run(JavaSparkContext jsc, List<Input> inputs, ModelSettings settings) {
+    List<InputSplit> splits = InputSplit.plan(inputs);
+    List<ControlScan> scans = jsc.parallelize(splits, Math.max(1, splits.size()))
+        .map(ControlScan::scan)
+        .collect();
+    return fromScans(inputs, splits, scans, settings);
+  }
+
+  static TraceScan fromScans(List<Input> inputs, List<InputSplit> splits, List<ControlScan> scans,
+      ModelSettings settings) {
+    long[] records = new long[inputs.size()];
+    List<TraceEvent> broadcast = new ArrayList<>();
+    ContextTimeline.Builder timeline = new ContextTimeline.Builder();
+    ReplayGroups.Builder groups = new ReplayGroups.Builder(settings.partitionBy);
+    for (ControlScan s : scans) {
+      records[s.inputIndex] += s.records;
+      for (TraceEvent e : s.control) {
+        if (VtdTranslator.isBroadcast(e)) {
+          broadcast.add(e);
+        } else {
+          timeline.add(e);
+          groups.add(e);
+        }
+      }
+    }
+    broadcast.sort(Comparator.<TraceEvent>comparingLong(e -> e.tsNs).thenComparingLong(e -> e.seq));
+    return new TraceScan(inputs, splits, records, timeline.build(), groups.build(),
+        broadcast.toArray(new TraceEvent[0]));
+  }
+}
