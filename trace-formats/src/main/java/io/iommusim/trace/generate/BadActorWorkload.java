@@ -22,7 +22,8 @@ import java.util.SplittableRandom;
  * <p><b>Traffic</b>: only DMAs of {@value #DMA_BYTES} bytes at 64-byte-aligned offsets (never crossing a
  * page), DMA i (from 0) at {@code (i + 1) · gap_ns}. With T = events − 4, each fault class below occurs
  * exactly ⌊f·T⌋ times (f = its option, decimal arithmetic on the value as written), the good device takes
- * the rest; the classes are interleaved in a random order (sampling without replacement).
+ * the rest; the classes are interleaved in a random order (sampling without replacement). Because the
+ * counts are fractions of the whole run, a shorter run is not a prefix of a longer one with the same seed.
  *
  * <table>
  *   <caption>Actors and the fault reason the model must report</caption>
