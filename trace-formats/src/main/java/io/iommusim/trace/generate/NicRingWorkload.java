@@ -86,10 +86,12 @@ public final class NicRingWorkload implements Workload {
   private final long linkGbps;
 
   public NicRingWorkload(int queues, int ringSize, int devices, long packetSize, double rxFraction, long linkGbps) {
-    if (queues < 1 || ringSize < 1 || devices < 1 || devices > 256 - FIRST_BUS || packetSize < 1
-        || !(rxFraction >= 0 && rxFraction <= 1) || linkGbps < 1) {
-      throw new IllegalArgumentException("nic-ring: invalid configuration");
-    }
+    require(queues >= 1, "queues must be at least 1: " + queues);
+    require(ringSize >= 1, "ring_size must be at least 1: " + ringSize);
+    require(devices >= 1 && devices <= 256 - FIRST_BUS, "devices must be 1.." + (256 - FIRST_BUS) + ": " + devices);
+    require(packetSize >= 1, "packet_size must be positive: " + packetSize);
+    require(rxFraction >= 0 && rxFraction <= 1, "rx_fraction must be between 0 and 1: " + rxFraction);
+    require(linkGbps >= 1, "link_gbps must be at least 1: " + linkGbps);
     if ((long) queues * ringSize * devices > MAX_TOTAL_SLOTS) {
       throw new IllegalArgumentException("nic-ring: devices × queues × ring_size must not exceed " + MAX_TOTAL_SLOTS);
     }
@@ -99,6 +101,12 @@ public final class NicRingWorkload implements Workload {
     this.packetSize = packetSize;
     this.rxFraction = rxFraction;
     this.linkGbps = linkGbps;
+  }
+
+  private static void require(boolean ok, String problem) {
+    if (!ok) {
+      throw new IllegalArgumentException("nic-ring: " + problem);
+    }
   }
 
   static NicRingWorkload fromOptions(WorkloadOptions o) {
