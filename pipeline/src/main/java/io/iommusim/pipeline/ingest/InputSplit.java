@@ -71,7 +71,7 @@ public final class InputSplit implements Serializable {
   }
 
   /** Parquet traces are read through java.nio: local paths (or file: URIs) only, for now. */
-  static java.nio.file.Path localPath(String path) {
+  public static java.nio.file.Path localPath(String path) {
     if (path.startsWith("file:")) {
       return java.nio.file.Paths.get(URI.create(path));
     }

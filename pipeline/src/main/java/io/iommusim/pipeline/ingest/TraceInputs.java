@@ -37,6 +37,10 @@ public final class TraceInputs {
       this.format = format;
     }
 
+    public static Input of(int index, String path, Format format) {
+      return new Input(index, path, format);
+    }
+
     public long seqBase() {
       return (long) index << SEQ_FILE_SHIFT;
     }

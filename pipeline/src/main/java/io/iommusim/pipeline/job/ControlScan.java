@@ -22,7 +22,7 @@ final class ControlScan implements Serializable {
   final long records;
   final List<TraceEvent> control;
 
-  private ControlScan(int inputIndex, long records, List<TraceEvent> control) {
+  ControlScan(int inputIndex, long records, List<TraceEvent> control) {
     this.inputIndex = inputIndex;
     this.records = records;
     this.control = control;

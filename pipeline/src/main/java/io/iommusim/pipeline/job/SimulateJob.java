@@ -5,7 +5,7 @@ import static org.apache.spark.sql.functions.expr;
 
 import io.iommusim.pipeline.Version;
 import io.iommusim.pipeline.ingest.EventRows;
-import io.iommusim.pipeline.ingest.InputSplit;
+import io.iommusim.pipeline.ingest.PreparedTrace;
 import io.iommusim.pipeline.ingest.ReplayGroups;
 import io.iommusim.pipeline.ingest.TraceInputs;
 import io.iommusim.pipeline.ingest.TraceInputs.Input;
@@ -90,8 +90,25 @@ public final class SimulateJob {
     RunInfo info = new RunInfo(configId);
     long t0 = System.nanoTime();
 
-    List<Input> inputs = TraceInputs.resolve(request.inputs, request.format, jsc.hadoopConfiguration());
-    TraceScan scan = TraceScan.run(jsc, inputs, settings);
+    org.apache.hadoop.conf.Configuration conf = jsc.hadoopConfiguration();
+    PreparedTrace prepared = request.inputs.size() == 1 ? PreparedTrace.detect(request.inputs.get(0), conf) : null;
+    String path;
+    if (prepared != null && !prepared.serves(settings.partitionBy)) {
+      path = "shuffle (the prepared layout is clustered by " + prepared.clusteredBy.name().toLowerCase()
+          + ", which cannot serve partition.by=" + settings.partitionBy.name().toLowerCase() + ")";
+      prepared = null;
+    } else {
+      path = prepared != null ? "prepared (no shuffle)" : "shuffle";
+    }
+    List<Input> inputs;
+    TraceScan scan;
+    if (prepared != null) {
+      inputs = List.of(Input.of(0, prepared.dir, TraceInputs.Format.PARQUET));
+      scan = TraceScan.ofPrepared(inputs, prepared.events, prepared.controlEvents(conf), settings);
+    } else {
+      inputs = TraceInputs.resolve(request.inputs, request.format, conf);
+      scan = TraceScan.run(jsc, inputs, settings);
+    }
     long t1 = System.nanoTime();
 
     Broadcast<ReplayGroups> groups = jsc.broadcast(scan.groups);
@@ -100,13 +117,26 @@ public final class SimulateJob {
     Broadcast<ModelSettings> model = jsc.broadcast(settings);
     Broadcast<SourceNames> names = jsc.broadcast(new SourceNames(inputs));
 
-    JavaRDD<Row> routed = jsc.parallelize(scan.splits, Math.max(1, scan.splits.size()))
-        .mapPartitions(splits -> new SourceRows(splits, groups.value()));
-    Dataset<Row> sorted = spark.createDataFrame(routed, EventRows.groupedSchema())
-        .repartition(col(EventRows.GROUP))
-        .sortWithinPartitions(col("ts_ns"), col("seq"));
-    JavaRDD<Row> replayed = sorted.toJavaRDD().mapPartitions(rows -> new ReplayPartition(
-        new RowCursor(rows, names.value()), broadcastEvents.value(), timeline.value(), model.value()));
+    JavaRDD<Row> replayed;
+    if (prepared != null) {
+      // one task per file: a file holds whole replay groups, already in (ts_ns, seq) order
+      replayed = jsc.parallelize(prepared.files, Math.max(1, prepared.files.size()))
+          .mapPartitions(files -> {
+            if (!files.hasNext()) {
+              return java.util.Collections.emptyIterator();
+            }
+            return new ReplayPartition(new PreparedFileCursor(files.next()), broadcastEvents.value(),
+                timeline.value(), model.value());
+          });
+    } else {
+      JavaRDD<Row> routed = jsc.parallelize(scan.splits, Math.max(1, scan.splits.size()))
+          .mapPartitions(splits -> new SourceRows(splits, groups.value(), false));
+      Dataset<Row> sorted = spark.createDataFrame(routed, EventRows.groupedSchema())
+          .repartition(col(EventRows.GROUP))
+          .sortWithinPartitions(col("ts_ns"), col("seq"));
+      replayed = sorted.toJavaRDD().mapPartitions(rows -> new ReplayPartition(
+          new RowCursor(rows, names.value()), broadcastEvents.value(), timeline.value(), model.value()));
+    }
     Dataset<Row> results = spark.createDataFrame(replayed, FaultRows.SCHEMA).persist(StorageLevel.MEMORY_AND_DISK());
 
     try {
@@ -160,6 +190,7 @@ public final class SimulateJob {
       info.add("records", "faults", faultCount);
       info.add("spark", "master", spark.sparkContext().master());
       info.add("spark", "input_splits", scan.splits.size());
+      info.add("spark", "replay_path", path);
       info.add("spark", "replay_groups", scan.groups.groupCount());
       info.add("spark", "shuffle_partitions", spark.conf().get("spark.sql.shuffle.partitions"));
       info.add("timing", "scan_ms", (t1 - t0) / 1_000_000);

@@ -19,12 +19,18 @@ final class SourceRows implements Iterator<Row> {
   private final Iterator<InputSplit> splits;
   private final ReplayGroups groups;
   private final TraceEvent event = new TraceEvent();
+  private final boolean keepBroadcast;
   private EventSource source;
   private Row next;
 
-  SourceRows(Iterator<InputSplit> splits, ReplayGroups groups) {
+  /**
+   * @param keepBroadcast true to keep broadcast events too (all under the group id
+   *     {@link ReplayGroups#BROADCAST}), as a prepared trace must hold every event
+   */
+  SourceRows(Iterator<InputSplit> splits, ReplayGroups groups, boolean keepBroadcast) {
     this.splits = splits;
     this.groups = groups;
+    this.keepBroadcast = keepBroadcast;
   }
 
   @Override
@@ -39,7 +45,7 @@ final class SourceRows implements Iterator<Row> {
         }
         if (source.next(event)) {
           long group = groups.groupOf(event);
-          if (group != ReplayGroups.BROADCAST) {
+          if (group != ReplayGroups.BROADCAST || keepBroadcast) {
             next = EventRows.toGroupedRow(event, group);
           }
         } else {

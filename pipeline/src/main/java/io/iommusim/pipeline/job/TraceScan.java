@@ -24,15 +24,18 @@ final class TraceScan {
   final ContextTimeline timeline;
   final ReplayGroups groups;
   final TraceEvent[] broadcast;
+  /** Every control event (context events and broadcast events), in (ts_ns, seq) order. */
+  final List<TraceEvent> control;
 
   private TraceScan(List<Input> inputs, List<InputSplit> splits, long[] recordsPerInput, ContextTimeline timeline,
-      ReplayGroups groups, TraceEvent[] broadcast) {
+      ReplayGroups groups, TraceEvent[] broadcast, List<TraceEvent> control) {
     this.inputs = inputs;
     this.splits = splits;
     this.recordsPerInput = recordsPerInput;
     this.timeline = timeline;
     this.groups = groups;
     this.broadcast = broadcast;
+    this.control = control;
   }
 
   long records() {
@@ -47,15 +50,28 @@ final class TraceScan {
     return fromScans(inputs, splits, scans, settings);
   }
 
+  /** The scan of a prepared trace: its control events are stored beside it, nothing is read. */
+  static TraceScan ofPrepared(List<Input> inputs, long events, List<TraceEvent> controlEvents, ModelSettings settings) {
+    long[] records = new long[inputs.size()];
+    records[0] = events;
+    return fromScans(inputs, List.of(), List.of(new ControlScan(0, 0, controlEvents)), settings, records);
+  }
+
   static TraceScan fromScans(List<Input> inputs, List<InputSplit> splits, List<ControlScan> scans,
       ModelSettings settings) {
-    long[] records = new long[inputs.size()];
+    return fromScans(inputs, splits, scans, settings, new long[inputs.size()]);
+  }
+
+  private static TraceScan fromScans(List<Input> inputs, List<InputSplit> splits, List<ControlScan> scans,
+      ModelSettings settings, long[] records) {
     List<TraceEvent> broadcast = new ArrayList<>();
+    List<TraceEvent> control = new ArrayList<>();
     ContextTimeline.Builder timeline = new ContextTimeline.Builder();
     ReplayGroups.Builder groups = new ReplayGroups.Builder(settings.partitionBy);
     for (ControlScan s : scans) {
       records[s.inputIndex] += s.records;
       for (TraceEvent e : s.control) {
+        control.add(e);
         if (VtdTranslator.isBroadcast(e)) {
           broadcast.add(e);
         } else {
@@ -64,8 +80,10 @@ final class TraceScan {
         }
       }
     }
-    broadcast.sort(Comparator.<TraceEvent>comparingLong(e -> e.tsNs).thenComparingLong(e -> e.seq));
+    Comparator<TraceEvent> order = Comparator.<TraceEvent>comparingLong(e -> e.tsNs).thenComparingLong(e -> e.seq);
+    broadcast.sort(order);
+    control.sort(order);
     return new TraceScan(inputs, splits, records, timeline.build(), groups.build(),
-        broadcast.toArray(new TraceEvent[0]));
+        broadcast.toArray(new TraceEvent[0]), control);
   }
 }

@@ -1,0 +1,65 @@
+package io.iommusim.pipeline.cli;
+
+import io.iommusim.translator.settings.Settings;
+import java.nio.file.Path;
+import java.util.LinkedHashMap;
+import java.util.Map;
+import org.apache.commons.cli.CommandLine;
+import org.apache.commons.cli.Option;
+import org.apache.commons.cli.Options;
+
+/** Options every Spark verb takes: --master, --conf, --config, --set. */
+final class CommonOptions {
+  private CommonOptions() {}
+
+  static void addSpark(Options o) {
+    o.addOption(Option.builder().longOpt("master").hasArg().argName("URL")
+        .desc("Spark master (default: local[*], or what spark-submit set)").get());
+    o.addOption(Option.builder().longOpt("conf").hasArg().argName("key=value")
+        .desc("Spark configuration, repeatable (e.g. spark.sql.shuffle.partitions=32)").get());
+  }
+
+  static void addModel(Options o) {
+    o.addOption(Option.builder().longOpt("config").hasArg().argName("FILE")
+        .desc("model settings file (key=value lines, see iommusim-defaults.properties)").get());
+    o.addOption(Option.builder().longOpt("set").hasArg().argName("key=value")
+        .desc("model setting, repeatable; overrides --config").get());
+  }
+
+  static void addHelp(Options o) {
+    o.addOption(Option.builder("h").longOpt("help").desc("show this help").get());
+  }
+
+  static String master(CommandLine cl) {
+    return cl.getOptionValue("master");
+  }
+
+  static Map<String, String> sparkConf(CommandLine cl) {
+    Map<String, String> conf = new LinkedHashMap<>();
+    String[] values = cl.getOptionValues("conf");
+    if (values != null) {
+      for (String kv : values) {
+        int eq = kv.indexOf('=');
+        if (eq <= 0) {
+          throw new UsageException("--conf expects key=value, got '" + kv + "'");
+        }
+        conf.put(kv.substring(0, eq), kv.substring(eq + 1));
+      }
+    }
+    return conf;
+  }
+
+  static Settings settings(CommandLine cl) {
+    Settings s = Settings.defaults();
+    if (cl.hasOption("config")) {
+      s = s.withFile(Path.of(cl.getOptionValue("config")));
+    }
+    String[] sets = cl.getOptionValues("set");
+    if (sets != null) {
+      for (String kv : sets) {
+        s = s.with(kv, "--set");
+      }
+    }
+    return s;
+  }
+}

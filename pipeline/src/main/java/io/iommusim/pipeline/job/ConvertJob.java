@@ -1,0 +1,140 @@
+package io.iommusim.pipeline.job;
+
+import static org.apache.spark.sql.functions.col;
+
+import io.iommusim.pipeline.ingest.EventRows;
+import io.iommusim.pipeline.ingest.PreparedTrace;
+import io.iommusim.pipeline.ingest.ReplayGroups;
+import io.iommusim.pipeline.ingest.TraceInputs;
+import io.iommusim.pipeline.ingest.TraceInputs.Input;
+import io.iommusim.pipeline.output.OutputCommitter;
+import io.iommusim.trace.TraceEvent;
+import io.iommusim.trace.csv.CanonicalCsvWriter;
+import io.iommusim.translator.settings.ModelSettings;
+import io.iommusim.translator.settings.Settings;
+import java.io.IOException;
+import java.io.OutputStreamWriter;
+import java.io.UncheckedIOException;
+import java.io.Writer;
+import java.nio.charset.StandardCharsets;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.Comparator;
+import java.util.Iterator;
+import java.util.List;
+import org.apache.hadoop.fs.FileStatus;
+import org.apache.hadoop.fs.FileSystem;
+import org.apache.hadoop.fs.Path;
+import org.apache.spark.api.java.JavaRDD;
+import org.apache.spark.api.java.JavaSparkContext;
+import org.apache.spark.broadcast.Broadcast;
+import org.apache.spark.sql.Dataset;
+import org.apache.spark.sql.Row;
+import org.apache.spark.sql.SparkSession;
+
+/**
+ * The convert job: canonical traces in, one canonical trace out — a CSV file when the output ends in
+ * {@code .csv} (events in seq order), otherwise a prepared Parquet trace directory (see
+ * {@link PreparedTrace}) clustered for {@code partition.by}. Output is committed atomically.
+ */
+public final class ConvertJob {
+  /** What to convert. */
+  public static final class Request {
+    public List<String> inputs = new ArrayList<>();
+    public String format = "auto";
+    public String out;
+    public boolean overwrite;
+    public Settings settings = Settings.defaults();
+  }
+
+  private final SparkSession spark;
+
+  public ConvertJob(SparkSession spark) {
+    this.spark = spark;
+  }
+
+  public static boolean writesCsv(String out) {
+    return out.toLowerCase().endsWith(".csv");
+  }
+
+  /** Converts and returns the number of events written. */
+  public long run(Request r) {
+    ModelSettings settings = new ModelSettings(r.settings);
+    JavaSparkContext jsc = JavaSparkContext.fromSparkContext(spark.sparkContext());
+    OutputCommitter committer = OutputCommitter.begin(r.out, r.overwrite, jsc.hadoopConfiguration());
+    try {
+      List<Input> inputs = TraceInputs.resolve(r.inputs, r.format, jsc.hadoopConfiguration());
+      TraceScan scan = TraceScan.run(jsc, inputs, settings);
+      long n = writesCsv(r.out) ? writeCsv(jsc, scan, committer) : writePrepared(jsc, scan, settings, committer);
+      if (n != scan.records()) {
+        throw new IllegalStateException("record accounting failed: read " + scan.records() + ", wrote " + n);
+      }
+      committer.commit();
+      return n;
+    } catch (RuntimeException | Error e) {
+      committer.abort();
+      throw e;
+    }
+  }
+
+  private Dataset<Row> events(JavaSparkContext jsc, TraceScan scan) {
+    Broadcast<ReplayGroups> groups = jsc.broadcast(scan.groups);
+    JavaRDD<Row> rows = jsc.parallelize(scan.splits, Math.max(1, scan.splits.size()))
+        .mapPartitions(splits -> new SourceRows(splits, groups.value(), true));
+    return spark.createDataFrame(rows, EventRows.groupedSchema());
+  }
+
+  private long writeCsv(JavaSparkContext jsc, TraceScan scan, OutputCommitter committer) {
+    Dataset<Row> ordered = events(jsc, scan).orderBy(col("seq"), col("ts_ns"));
+    long n = 0;
+    try (Writer out = new OutputStreamWriter(committer.fileSystem().create(committer.staging()), StandardCharsets.UTF_8);
+        CanonicalCsvWriter csv = new CanonicalCsvWriter(out)) {
+      TraceEvent e = new TraceEvent();
+      Iterator<Row> it = ordered.toLocalIterator();
+      while (it.hasNext()) {
+        csv.accept(EventRows.fill(it.next(), e));
+        n++;
+      }
+    } catch (IOException ex) {
+      throw new UncheckedIOException("cannot write " + committer.target(), ex);
+    }
+    return n;
+  }
+
+  private long writePrepared(JavaSparkContext jsc, TraceScan scan, ModelSettings settings, OutputCommitter committer) {
+    String staging = committer.staging().toString();
+    events(jsc, scan)
+        .repartition(col(EventRows.GROUP))
+        .sortWithinPartitions(col("ts_ns"), col("seq"))
+        .drop(EventRows.GROUP)
+        .write().parquet(staging);
+    try {
+      FileSystem fs = committer.fileSystem();
+      FileStatus[] parts = fs.listStatus(committer.staging(), p -> p.getName().endsWith(".parquet"));
+      Arrays.sort(parts, Comparator.comparing(s -> s.getPath().getName()));
+      List<String> names = new ArrayList<>();
+      for (FileStatus p : parts) {
+        names.add(p.getPath().getName());
+      }
+      long n = spark.read().parquet(staging).count();
+      writeText(fs, new Path(committer.staging(), PreparedTrace.LAYOUT),
+          PreparedTrace.layoutText(settings.partitionBy, names, n));
+      try (Writer out = new OutputStreamWriter(fs.create(new Path(committer.staging(), PreparedTrace.CONTROL)),
+              StandardCharsets.UTF_8);
+          CanonicalCsvWriter csv = new CanonicalCsvWriter(out)) {
+        for (TraceEvent e : scan.control) {
+          csv.accept(e);
+        }
+      }
+      return n;
+    } catch (IOException e) {
+      throw new UncheckedIOException("cannot write the layout of " + committer.target(), e);
+    }
+  }
+
+  private static void writeText(FileSystem fs, Path path, String text) throws IOException {
+    try (Writer w = new OutputStreamWriter(fs.create(path), StandardCharsets.UTF_8)) {
+      w.write(text);
+    }
+  }
+}
