@@ -1,0 +1,160 @@
+package io.iommusim.trace.parquet;
+
+import io.iommusim.trace.EventSource;
+import io.iommusim.trace.TraceEvent;
+import io.iommusim.trace.TraceFormatException;
+import java.io.IOException;
+import java.nio.file.Path;
+import java.util.List;
+import java.util.Map;
+import org.apache.parquet.ParquetReadOptions;
+import org.apache.parquet.column.page.PageReadStore;
+import org.apache.parquet.conf.PlainParquetConfiguration;
+import org.apache.parquet.hadoop.ParquetFileReader;
+import org.apache.parquet.hadoop.metadata.BlockMetaData;
+import org.apache.parquet.hadoop.metadata.FileMetaData;
+import org.apache.parquet.io.LocalInputFile;
+
+/**
+ * Reads canonical events from one Parquet file, or from a range of its row groups (so that one file can be
+ * split between tasks). Files written by {@link ParquetTraceWriter} and by Spark are both accepted; see
+ * {@link FileColumns} for what is tolerated.
+ *
+ * <p>{@code seq} comes from the file's seq column; where the file has none (or a null), it is
+ * {@code seqBase} + the row's 0-based index within the file, so a row gets the same seq whichever row-group
+ * range it is read through.
+ */
+public final class ParquetTraceReader implements EventSource {
+  private final String fileName;
+  private final ParquetFileReader reader;
+  private final EventBatch batch;
+  private final long seqBase;
+  private final int endRowGroup;
+  private int nextRowGroup;
+  private long nextRowGroupFirstRow;
+  private PageReadStore rowGroupPages;
+  private int cursor;
+  private long lastRow = -1;
+  /** A bad row ends the stream: the same exception is thrown again rather than reading past it. */
+  private TraceFormatException failure;
+
+  private ParquetTraceReader(Path file, long seqBase, int firstRowGroup, int rowGroupCount) throws IOException {
+    this.fileName = file.toString();
+    this.seqBase = seqBase;
+    this.reader = openFile(file);
+    try {
+      List<BlockMetaData> groups = reader.getRowGroups();
+      if (firstRowGroup < 0 || rowGroupCount < 0 || firstRowGroup > groups.size() - rowGroupCount) {
+        throw new IllegalArgumentException(fileName + ": row groups " + firstRowGroup + ".." + firstRowGroup
+            + "+" + rowGroupCount + " requested, the file has " + groups.size());
+      }
+      FileMetaData meta = reader.getFileMetaData();
+      FileColumns columns = FileColumns.match(meta.getSchema(), fileName);
+      reader.setRequestedSchema(columns.projection());
+      this.batch = new EventBatch(fileName, columns);
+      this.nextRowGroup = firstRowGroup;
+      this.endRowGroup = firstRowGroup + rowGroupCount;
+      for (int g = 0; g < firstRowGroup; g++) {
+        nextRowGroupFirstRow += groups.get(g).getRowCount();
+      }
+    } catch (RuntimeException | Error e) {
+      reader.close();
+      throw e;
+    }
+  }
+
+  /** Reads the whole file. */
+  public static ParquetTraceReader open(Path file, long seqBase) throws IOException {
+    return open(file, seqBase, 0, rowGroupCount(file));
+  }
+
+  /** Reads row groups {@code firstRowGroup} .. {@code firstRowGroup + rowGroupCount - 1}. */
+  public static ParquetTraceReader open(Path file, long seqBase, int firstRowGroup, int rowGroupCount)
+      throws IOException {
+    return new ParquetTraceReader(file, seqBase, firstRowGroup, rowGroupCount);
+  }
+
+  public static int rowGroupCount(Path file) throws IOException {
+    try (ParquetFileReader r = openFile(file)) {
+      return r.getRowGroups().size();
+    }
+  }
+
+  public static long rowCount(Path file) throws IOException {
+    try (ParquetFileReader r = openFile(file)) {
+      return r.getRecordCount();
+    }
+  }
+
+  /** The file's key-value metadata (including any that other writers, e.g. Spark, put there). */
+  public static Map<String, String> keyValueMetadata(Path file) throws IOException {
+    try (ParquetFileReader r = openFile(file)) {
+      return Map.copyOf(r.getFileMetaData().getKeyValueMetaData());
+    }
+  }
+
+  @Override
+  public boolean next(TraceEvent into) throws IOException {
+    if (failure != null) {
+      throw failure;
+    }
+    if (cursor == batch.rows() && !loadNextBatch()) {
+      return false;
+    }
+    int i = cursor++;
+    lastRow = batch.firstRow() + i;
+    try {
+      batch.fill(i, into);
+    } catch (TraceFormatException e) {
+      failure = e;
+      throw e;
+    }
+    return true;
+  }
+
+  /** {@code <file> row <N>}: N is the 0-based row index within the file of the last event returned. */
+  @Override
+  public String position() {
+    return fileName + " row " + lastRow;
+  }
+
+  @Override
+  public void close() throws IOException {
+    closeRowGroup();
+    reader.close();
+  }
+
+  private boolean loadNextBatch() throws IOException {
+    try {
+      // a loop, because a row group may hold no rows
+      while (!batch.loadNext(seqBase)) {
+        closeRowGroup();
+        if (nextRowGroup == endRowGroup) {
+          return false;
+        }
+        rowGroupPages = reader.readRowGroup(nextRowGroup);
+        batch.startRowGroup(rowGroupPages, nextRowGroupFirstRow);
+        nextRowGroupFirstRow += rowGroupPages.getRowCount();
+        nextRowGroup++;
+      }
+    } catch (TraceFormatException e) {
+      failure = e;
+      throw e;
+    }
+    cursor = 0;
+    return true;
+  }
+
+  private void closeRowGroup() {
+    if (rowGroupPages != null) {
+      rowGroupPages.close();
+      rowGroupPages = null;
+    }
+  }
+
+  private static ParquetFileReader openFile(Path file) throws IOException {
+    // PlainParquetConfiguration: no Hadoop Configuration, FileSystem or .crc files involved
+    ParquetReadOptions options = ParquetReadOptions.builder(new PlainParquetConfiguration()).build();
+    return ParquetFileReader.open(new LocalInputFile(file), options);
+  }
+}
