@@ -3,7 +3,8 @@ package io.iommusim.pipeline.cli;
 import io.iommusim.pipeline.job.SimulateJob;
 import io.iommusim.pipeline.job.SparkSessions;
 import java.util.Arrays;
-import java.util.List;
+import io.iommusim.pipeline.output.StatsTables;
+import org.apache.spark.sql.types.StructType;
 import org.apache.commons.cli.CommandLine;
 import org.apache.commons.cli.Option;
 import org.apache.commons.cli.Options;
@@ -62,17 +63,16 @@ final class SimulateVerb implements Verb {
         r.configId, r.recordsReplayed, r.faults, r.out);
     System.out.printf("%5s %7s %8s %14s %10s %10s %12s %12s%n",
         "unit", "domain", "devices", "translations", "iotlb_miss", "faults", "walk_p50_ns", "walk_p99_ns");
-    List<Row> rows = r.domainStats;
-    int translations = rows.isEmpty() ? 0 : rows.get(0).fieldIndex("translations");
-    for (Row row : rows) {
-      Object missRatio = row.getAs("iotlb_miss_ratio");
-      Object p50 = row.getAs("walk_latency_p50_ns");
-      Object p99 = row.getAs("walk_latency_p99_ns");
+    StructType schema = StatsTables.domainStatsSchema();
+    for (Row row : r.domainStats) {
+      Object missRatio = row.get(schema.fieldIndex("iotlb_miss_ratio"));
+      Object p50 = row.get(schema.fieldIndex("walk_latency_p50_ns"));
+      Object p99 = row.get(schema.fieldIndex("walk_latency_p99_ns"));
       System.out.printf("%5d %7d %8d %,14d %10s %,10d %12s %12s%n",
-          row.<Integer>getAs("unit"), row.<Integer>getAs("domain"), row.<Integer>getAs("devices"),
-          row.getLong(translations),
+          row.getInt(schema.fieldIndex("unit")), row.getInt(schema.fieldIndex("domain")),
+          row.getInt(schema.fieldIndex("devices")), row.getLong(schema.fieldIndex("translations")),
           missRatio == null ? "-" : String.format("%.2f%%", 100 * (Double) missRatio),
-          row.<Long>getAs("faults"),
+          row.getLong(schema.fieldIndex("faults")),
           p50 == null ? "-" : p50.toString(), p99 == null ? "-" : p99.toString());
     }
   }

@@ -150,13 +150,13 @@ public final class SimulateJob {
       for (TraceEvent e : scan.broadcast) {
         byKind[e.kind.ordinal()]++; // replayed by every partition, counted once
       }
-      long replayed = 0;
+      long replayedRecords = 0;
       for (long n : byKind) {
-        replayed += n;
+        replayedRecords += n;
       }
       long read = scan.records();
-      if (replayed != read) {
-        throw new IllegalStateException("record accounting failed: read " + read + " but replayed " + replayed);
+      if (replayedRecords != read) {
+        throw new IllegalStateException("record accounting failed: read " + read + " but replayed " + replayedRecords);
       }
 
       Dataset<Row> faults = faultsTable(results, configId);
@@ -182,7 +182,7 @@ public final class SimulateJob {
         info.add("input", "file." + in.index + ".records", scan.recordsPerInput[in.index]);
       }
       info.add("records", "read", read);
-      info.add("records", "replayed", replayed);
+      info.add("records", "replayed", replayedRecords);
       info.add("records", "rejected", 0);
       for (EventKind k : EventKind.values()) {
         info.add("records", "replayed." + k.text(), byKind[k.ordinal()]);
@@ -202,7 +202,7 @@ public final class SimulateJob {
       Result result = new Result();
       result.configId = configId;
       result.recordsRead = read;
-      result.recordsReplayed = replayed;
+      result.recordsReplayed = replayedRecords;
       result.faults = faultCount;
       result.domainStats = domainRows;
       return result;
