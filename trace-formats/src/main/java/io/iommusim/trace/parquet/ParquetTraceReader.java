@@ -45,8 +45,8 @@ public final class ParquetTraceReader implements EventSource {
     try {
       List<BlockMetaData> groups = reader.getRowGroups();
       if (firstRowGroup < 0 || rowGroupCount < 0 || firstRowGroup > groups.size() - rowGroupCount) {
-        throw new IllegalArgumentException(fileName + ": row groups " + firstRowGroup + ".." + firstRowGroup
-            + "+" + rowGroupCount + " requested, the file has " + groups.size());
+        throw new IllegalArgumentException(fileName + ": " + rowGroupCount + " row groups from row group "
+            + firstRowGroup + " requested, the file has " + groups.size());
       }
       FileMetaData meta = reader.getFileMetaData();
       FileColumns columns = FileColumns.match(meta.getSchema(), fileName);
