@@ -14,7 +14,7 @@ final class DeviceState {
   DomainState domain;
   /** Domain id for statistics: the attached domain, the pass-through domain if given, else -1. */
   int domainId = -1;
-  /** Statistics cell of (unit, sid, domainId). */
+  /** Statistics cell of (unit, sid, domainId); null until the device's first DMA in this context. */
   StatsCell cell;
 
   DeviceState(int unit, int sid, TranslationCaches caches) {

@@ -167,7 +167,6 @@ public final class VtdTranslator {
     d = devices.get(key);
     if (d == null) {
       d = new DeviceState(unit, sid, cachesFor(unit, sid));
-      d.cell = stats.cell(unit, sid, -1);
       devices.put(key, d);
     }
     lastDevice = d;
@@ -234,7 +233,7 @@ public final class VtdTranslator {
       dev.domain = null;
       dev.domainId = e.domain;
     }
-    dev.cell = stats.cell(dev.unit, dev.sid, dev.domainId);
+    dev.cell = null; // created on the device's first DMA in its new context
     if (!buses.followsTimeline()) {
       buses.apply(e.unit, e.sid, dev.attached);
     }
@@ -382,6 +381,9 @@ public final class VtdTranslator {
       throw new ReplayException(e.seq, e.kind.text() + ": addr + size wraps around 2^64");
     }
     DeviceState dev = device(e.unit, e.sid);
+    if (dev.cell == null) {
+      dev.cell = stats.cell(dev.unit, dev.sid, dev.domainId);
+    }
     long[] k = dev.cell.counters;
     k[DMA_EVENTS.ordinal()]++;
     k[DMA_BYTES.ordinal()] += e.size;
