@@ -132,6 +132,20 @@ class ContextAndInvalidationTest {
   }
 
   @Test
+  void unmapOfPartOfAGigabytePageLeavesNoStaleEntry() {
+    // the 1 GiB leaf is removed whole; its IOTLB entry intersects the unmap range and must go, so
+    // an access far from the unmapped 4 KiB (512 MiB further) misses and faults instead of hitting
+    Sim s = new Sim();
+    s.attach(A, 1).map(1, Sim.G1, Sim.G1, RW, Sim.G1);
+    assertEquals("miss", s.probe(A, Sim.G1 + 0x1000));
+    assertEquals("hit", s.probe(A, Sim.G1 + (Sim.G1 / 2)));
+    s.unmap(1, Sim.G1 + M2, K4);
+    assertEquals("miss", s.probe(A, Sim.G1 + (Sim.G1 / 2)));
+    assertEquals(1, s.faults.size());
+    assertEquals(0x06, s.faults.get(0).reason());
+  }
+
+  @Test
   void pageSelectiveInvalidationWithAddressMask() {
     Sim s = new Sim();
     s.attach(A, 1).map(1, 0x10000, 8 * K4, RW); // pages 16..23
