@@ -292,14 +292,11 @@ public final class VtdTranslator {
     k[DomainCounter.UNMAP_OF_UNMAPPED_PAGES.ordinal()] += pt.unmapOfUnmappedPages() - missingBefore;
     long beyond = pt.superpageUnmapsBeyondRange() - beyondBefore;
     k[DomainCounter.SUPERPAGE_UNMAPS_BEYOND_RANGE.ordinal()] += beyond;
-    // strict invalidation; a superpage removed whole reaches beyond the range, so widen to it
-    long start = e.addr;
-    long end = e.addr + e.size;
-    if (beyond > 0) {
-      start &= -PageSizes.SIZE_1G;
-      end = (end + PageSizes.SIZE_1G - 1) & -PageSizes.SIZE_1G;
-    }
-    invalidateRange(dom, start, end);
+    // strict invalidation. A superpage removed whole reaches beyond the range, but no widening is
+    // needed: the IOTLB drops every superpage entry that intersects the range, and no paging-structure
+    // entry lies below a leaf. (Widening to 1 GiB also dropped unrelated entries; Linux flushes only
+    // the removed superpage.)
+    invalidateRange(dom, e.addr, e.addr + e.size);
   }
 
   private void invalidateRange(DomainState dom, long start, long end) {
