@@ -82,9 +82,7 @@ final class ReplayPartition implements Iterator<Row> {
     try {
       translator.apply(event);
     } catch (ReplayException e) {
-      String pos = input.position();
-      int colon = pos.lastIndexOf(':');
-      throw new TraceFormatException(pos, -1, null, null, e.getMessage());
+      throw new TraceFormatException(input.position(), -1, null, null, e.getMessage());
     }
   }
 
