@@ -1,0 +1,125 @@
+package io.iommusim.bench.spark;
+
+import static org.apache.spark.sql.functions.col;
+
+import io.iommusim.pipeline.job.ConvertJob;
+import io.iommusim.pipeline.job.SimulateJob;
+import io.iommusim.pipeline.job.SparkSessions;
+import io.iommusim.trace.EventSink;
+import io.iommusim.trace.generate.Workload;
+import io.iommusim.trace.generate.Workloads;
+import io.iommusim.trace.parquet.ParquetTraceWriter;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.List;
+import java.util.Map;
+import org.apache.spark.sql.Row;
+import org.apache.spark.sql.SparkSession;
+
+/**
+ * Times, in one JVM and one SparkSession: Spark's own read + repartition + sort of a trace doing
+ * nothing else; simulate on the same trace unprepared (shuffle path); simulate on its prepared
+ * layout (no shuffle). Prints {@code RESULT <name> <value> <unit>} lines.
+ *
+ * <p>Usage: {@code SparkBench WORKDIR [EVENTS] [MASTER]} (defaults 50000000, local[2]). The trace is
+ * nic-ring with 8 NICs (8 replay groups), generated once into WORKDIR and reused by later runs.
+ */
+public final class SparkBench {
+  public static void main(String[] args) throws Exception {
+    Path work = Path.of(args[0]);
+    long events = args.length > 1 ? Long.parseLong(args[1]) : 50_000_000L;
+    String master = args.length > 2 ? args[2] : "local[2]";
+    Files.createDirectories(work);
+    Path raw = work.resolve("nic-ring-" + events + ".parquet");
+    Path prepared = work.resolve("nic-ring-" + events + ".prepared");
+
+    Path warmupTrace = work.resolve("nic-ring-warmup.parquet");
+    if (!Files.exists(warmupTrace)) {
+      generate(warmupTrace, 2_000_000);
+    }
+    if (!Files.exists(raw)) {
+      long t = System.nanoTime();
+      generate(raw, events);
+      result("spark.generate_raw", secs(t), "s");
+    }
+    SparkSession spark = SparkSessions.create("iommusim bench", master, Map.of("spark.ui.enabled", "false"));
+    try {
+      if (!Files.exists(prepared)) {
+        ConvertJob.Request c = new ConvertJob.Request();
+        c.inputs = List.of(raw.toString());
+        c.out = prepared.toString();
+        long t = System.nanoTime();
+        new ConvertJob(spark).run(c);
+        result("spark.prepare_once", secs(t), "s");
+      }
+
+      // warm-up of the JIT and Spark's code generation on a small trace, so no timed phase pays for it
+      simulate(spark, warmupTrace, work.resolve("warmup"));
+
+      long t = System.nanoTime();
+      long n = spark.read().parquet(raw.toString())
+          .repartition(col("unit"), col("sid"))
+          .sortWithinPartitions(col("ts_ns"), col("seq"))
+          .javaRDD()
+          .mapPartitions(rows -> {
+            long count = 0;
+            while (rows.hasNext()) {
+              rows.next();
+              count++;
+            }
+            return List.of(count).iterator();
+          })
+          .reduce(Long::sum);
+      double bare = secs(t);
+      result("spark.bare_read_repartition_sort", bare, "s");
+      result("spark.bare_events", n, "events");
+
+      t = System.nanoTime();
+      SimulateJob.Result unprepared = simulate(spark, raw, work.resolve("out-unprepared"));
+      double unpreparedSecs = secs(t);
+      result("spark.simulate_unprepared", unpreparedSecs, "s");
+      result("spark.simulate_unprepared_over_bare", unpreparedSecs / bare, "x");
+
+      t = System.nanoTime();
+      SimulateJob.Result fast = simulate(spark, prepared, work.resolve("out-prepared"));
+      double preparedSecs = secs(t);
+      result("spark.simulate_prepared", preparedSecs, "s");
+      result("spark.simulate_prepared_rate", fast.recordsReplayed / preparedSecs / 1e6, "Mevents/s");
+
+      if (!rows(unprepared).equals(rows(fast))) {
+        throw new IllegalStateException("prepared and unprepared runs disagree");
+      }
+      result("spark.events", fast.recordsReplayed, "events");
+      result("spark.faults", fast.faults, "faults");
+    } finally {
+      spark.stop();
+    }
+  }
+
+  private static void generate(Path file, long events) throws Exception {
+    Workload w = Workloads.create("nic-ring", Map.of("devices", "8"));
+    try (EventSink sink = new ParquetTraceWriter(file, Map.of())) {
+      w.generate(events, 1, sink);
+    }
+  }
+
+  private static SimulateJob.Result simulate(SparkSession spark, Path input, Path out) {
+    SimulateJob.Request r = new SimulateJob.Request();
+    r.inputs = List.of(input.toString());
+    r.out = out.toString();
+    r.overwrite = true;
+    return new SimulateJob(spark).run(r);
+  }
+
+  private static List<String> rows(SimulateJob.Result r) {
+    return r.domainStats.stream().map(Row::toString).sorted().toList();
+  }
+
+  private static double secs(long startNanos) {
+    return (System.nanoTime() - startNanos) / 1e9;
+  }
+
+  private static void result(String name, double value, String unit) {
+    System.out.printf("RESULT %s %.3f %s%n", name, value, unit);
+  }
+}
