@@ -242,6 +242,15 @@ public final class TagCache {
   /** The slot holding {@code tag} in the set of {@code indexBits}, or -1. A hit is a use (LRU, PLRU). */
   public int lookup(long tag, long indexBits) {
     int set = setOf(indexBits);
+    if (keepsOrder) {
+      // Repeat access to the newest way (one device's context, DMAs within one page): the order list
+      // holds only valid slots and tags are unique per set, so this is the slot find() would return,
+      // and reordering the newest way would change nothing.
+      int newest = newestSlotOfSet[set];
+      if (newest != NONE && tags[newest] == tag) {
+        return newest;
+      }
+    }
     int slot = find(tag, set);
     if (slot >= 0) {
       if (hitsReorder) {
