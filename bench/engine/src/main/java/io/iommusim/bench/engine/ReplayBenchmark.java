@@ -19,6 +19,7 @@ import org.openjdk.jmh.annotations.Measurement;
 import org.openjdk.jmh.annotations.Mode;
 import org.openjdk.jmh.annotations.OperationsPerInvocation;
 import org.openjdk.jmh.annotations.OutputTimeUnit;
+import org.openjdk.jmh.annotations.Param;
 import org.openjdk.jmh.annotations.Scope;
 import org.openjdk.jmh.annotations.Setup;
 import org.openjdk.jmh.annotations.State;
@@ -61,7 +62,7 @@ public class ReplayBenchmark {
     /** Setting overrides of this scenario. */
     abstract Map<String, String> settings();
 
-    /** Maps the domain's pages; returns nothing, the events come from {@link #dmaAddress}. */
+    /** Applies the scenario's map events (seq numbers from {@code seq}). */
     abstract void map(long seq);
 
     /** IOVA of the i-th DMA (its 64 bytes must lie in one 4 KiB page). */
@@ -170,14 +171,18 @@ public class ReplayBenchmark {
   }
 
   /**
-   * 2^20 random pages of a 4 GiB mapping (2^20 4 KiB pages), every paging-structure cache off: each
-   * translation misses the IOTLB and walks all 4 levels from the root. The leaf tables (8 MiB of PTEs
-   * plus 8 MiB of stamps) do not fit the CPU caches, so this is also a memory-latency benchmark.
+   * 2^20 DMAs to random pages of a 4 GiB mapping (2^20 4 KiB pages), every paging-structure cache
+   * off: each translation misses the IOTLB and walks all 4 levels from the root. The leaf tables
+   * (8 MiB of PTEs plus 8 MiB of stamps) do not fit a core's L2, so this is also a memory-latency
+   * benchmark; {@code -p mappedPages=32768} (128 MiB, tables fit L2) shows the compute part alone.
    */
   @State(Scope.Thread)
   public static class MissDominated extends Scenario {
-    static final int MAPPED_PAGES = 1 << 20;
     static final long BASE = 1L << 32;
+
+    /** 4 KiB pages mapped, and drawn from uniformly. */
+    @Param("1048576")
+    public int mappedPages;
 
     @Override
     Map<String, String> settings() {
@@ -186,20 +191,20 @@ public class ReplayBenchmark {
 
     @Override
     void map(long seq) {
-      mapRange(seq, BASE, MAPPED_PAGES * 4096L, 1L << 36);
+      mapRange(seq, BASE, mappedPages * 4096L, 1L << 36);
     }
 
     private final SplittableRandom random = new SplittableRandom(42);
 
     @Override
     long dmaAddress(int i) {
-      return BASE + (long) random.nextInt(MAPPED_PAGES) * 4096 + (long) random.nextInt(64) * DMA_BYTES;
+      return BASE + (long) random.nextInt(mappedPages) * 4096 + (long) random.nextInt(64) * DMA_BYTES;
     }
 
     @Override
     void check(StatsCell cell) {
-      // a page drawn again while still among the 64 most recent is a hit: about 64 / 2^20 of them
-      require(cell.get(DeviceCounter.IOTLB_HITS) < EVENTS / 1000, "IOTLB misses dominate", cell);
+      // a page drawn again while still among the 64 most recent is a hit: about 64 / mappedPages
+      require(cell.get(DeviceCounter.IOTLB_HITS) < EVENTS / 100, "IOTLB misses dominate", cell);
       long walks = cell.get(DeviceCounter.PAGE_WALKS);
       require(walks == cell.get(DeviceCounter.IOTLB_MISSES), "one walk per miss", cell);
       require(cell.get(DeviceCounter.WALK_MEMORY_READS) == 4 * walks, "4 entries read per walk", cell);
