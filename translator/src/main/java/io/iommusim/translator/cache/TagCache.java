@@ -102,6 +102,8 @@ public final class TagCache {
   // Wide sets only (hashIndexed), else null.
   private final int[] hashTable;
   private final int hashMask;
+  /** {@code 64 - log2(hash table size)}: {@link #homeBucket} keeps the top bits of a product. */
+  private final int hashShift;
   /** Segment {@code [set * ways, set * ways + ways - occupancy[set])} is a min-heap of the set's invalid ways. */
   private final int[] freeWayHeap;
 
@@ -181,10 +183,12 @@ public final class TagCache {
       int tableSize = Integer.highestOneBit(entries) << 2; // > 2 * entries: load factor <= 1/2
       hashTable = new int[tableSize];
       hashMask = tableSize - 1;
+      hashShift = 64 - Integer.numberOfTrailingZeros(tableSize);
       freeWayHeap = new int[entries];
     } else {
       hashTable = null;
       hashMask = 0;
+      hashShift = 0;
       freeWayHeap = null;
     }
     clear();
@@ -242,6 +246,15 @@ public final class TagCache {
   /** The slot holding {@code tag} in the set of {@code indexBits}, or -1. A hit is a use (LRU, PLRU). */
   public int lookup(long tag, long indexBits) {
     int set = setOf(indexBits);
+    if (keepsOrder) {
+      // Repeat access to the newest way (one device's context, DMAs within one page): the order list
+      // holds only valid slots and tags are unique per set, so this is the slot find() would return,
+      // and reordering the newest way would change nothing.
+      int newest = newestSlotOfSet[set];
+      if (newest != NONE && tags[newest] == tag) {
+        return newest;
+      }
+    }
     int slot = find(tag, set);
     if (slot >= 0) {
       if (hitsReorder) {
@@ -532,8 +545,13 @@ public final class TagCache {
 
   // Hash index for wide sets --------------------------------------------------------------------------
 
+  /**
+   * Fibonacci hashing (the top bits of a product with 2^64 / phi): one multiply where fmix64 takes
+   * two, and it spreads runs of consecutive page numbers evenly, which is what the tags hold. Only
+   * the index's speed depends on it, never which slot a tag is in.
+   */
   private int homeBucket(long tag, int set) {
-    return (int) mix64(tag ^ (set * GOLDEN_GAMMA)) & hashMask;
+    return (int) (((tag ^ (set * GOLDEN_GAMMA)) * GOLDEN_GAMMA) >>> hashShift);
   }
 
   private int hashFind(long tag, int set) {
