@@ -89,8 +89,11 @@ public final class IoPageTable {
   /** 2^addressWidth: the first IOVA out of reach. */
   private final long iovaLimit;
 
-  private long[][] entries;
-  private long[][] stamps;
+  /**
+   * Table storage: table t's entry i is at {@code slots[t][2 * i]} and its leaf stamp right after
+   * it, so a walk that reads an entry and its stamp touches one cache line, not two.
+   */
+  private long[][] slots;
   private int tableCount;
   private long lastStamp;
 
@@ -113,8 +116,7 @@ public final class IoPageTable {
     }
     this.addressWidth = addressWidth;
     this.iovaLimit = 1L << addressWidth;
-    entries = new long[16][];
-    stamps = new long[16][];
+    slots = new long[16][];
     allocateTable();
   }
 
@@ -144,7 +146,7 @@ public final class IoPageTable {
 
   /** Raw PTE. */
   public long entry(int table, int index) {
-    return entries[table][index];
+    return slots[table][2 * index];
   }
 
   /** VT-d second level has no P bit: an entry is present iff R or W is set. */
@@ -174,7 +176,7 @@ public final class IoPageTable {
 
   /** Stamp of the leaf last written at this entry, 0 if the entry holds no leaf (see class doc). */
   public long stamp(int table, int index) {
-    return stamps[table][index];
+    return slots[table][2 * index + 1];
   }
 
   /**
@@ -193,7 +195,7 @@ public final class IoPageTable {
     int entriesRead = 0;
     for (int level = levels; ; level--) {
       int index = indexAt(iova, level);
-      long pte = entries[table][index];
+      long pte = slots[table][2 * index];
       entriesRead++;
       effectivePerm &= perm(pte);
       if (!isPresent(pte)) {
@@ -203,7 +205,7 @@ public final class IoPageTable {
       if (isLeaf(pte, level)) {
         long pageSize = entrySpan(level);
         out.set(WalkResult.OK, level, pageSize, leafAddress(pte) | (iova & (pageSize - 1)),
-            effectivePerm, entriesRead, stamps[table][index], table, index);
+            effectivePerm, entriesRead, slots[table][2 * index + 1], table, index);
         return WalkResult.OK;
       }
       table = nextTable(pte);
@@ -246,19 +248,18 @@ public final class IoPageTable {
     long pagePhys = phys;
     while (pageIova != end) {
       int table = tableForLeaf(pageIova, leafLevel);
-      long[] tableEntries = entries[table];
-      long[] tableStamps = stamps[table];
+      long[] tableSlots = slots[table];
       // Fill this table's run of consecutive leaves without re-walking from the root.
       int index = indexAt(pageIova, leafLevel);
       do {
-        long old = tableEntries[index];
+        long old = tableSlots[2 * index];
         if (isPresent(old)) {
           overlappingMapPages += isLeaf(old, leafLevel)
               ? pagesPerLeaf
               : mappedPagesUnder(nextTable(old), leafLevel - 1);
         }
-        tableEntries[index] = pagePhys | leafFlags;
-        tableStamps[index] = ++lastStamp;
+        tableSlots[2 * index] = pagePhys | leafFlags;
+        tableSlots[2 * index + 1] = ++lastStamp;
         pageIova += pageSize;
         pagePhys += pageSize;
         index++;
@@ -306,7 +307,7 @@ public final class IoPageTable {
     int table = ROOT_TABLE;
     for (int current = levels; ; current--) {
       int index = indexAt(iova, current);
-      long pte = entries[table][index];
+      long pte = slots[table][2 * index];
       // The pointer, not R/W, decides: a table hidden by perm 0 must be reachable to restore it.
       if (isLeaf(pte, current) || nextTable(pte) == ROOT_TABLE) {
         throw new IllegalArgumentException(String.format(
@@ -314,7 +315,7 @@ public final class IoPageTable {
             level, iova, current, pte));
       }
       if (current == level) {
-        entries[table][index] = (pte & ~PERM_MASK) | perm;
+        slots[table][2 * index] = (pte & ~PERM_MASK) | perm;
         return;
       }
       table = nextTable(pte);
@@ -392,12 +393,10 @@ public final class IoPageTable {
   }
 
   private int allocateTable() {
-    if (tableCount == entries.length) {
-      entries = Arrays.copyOf(entries, tableCount * 2);
-      stamps = Arrays.copyOf(stamps, tableCount * 2);
+    if (tableCount == slots.length) {
+      slots = Arrays.copyOf(slots, tableCount * 2);
     }
-    entries[tableCount] = new long[ENTRIES_PER_TABLE];
-    stamps[tableCount] = new long[ENTRIES_PER_TABLE];
+    slots[tableCount] = new long[2 * ENTRIES_PER_TABLE];
     return tableCount++;
   }
 
@@ -410,16 +409,16 @@ public final class IoPageTable {
     int table = ROOT_TABLE;
     for (int level = levels; level > leafLevel; level--) {
       int index = indexAt(iova, level);
-      long pte = entries[table][index];
+      long pte = slots[table][2 * index];
       int child;
       if (!isPresent(pte)) {
         child = allocateTable();
-        entries[table][index] = tablePointer(child);
-        stamps[table][index] = 0;
+        slots[table][2 * index] = tablePointer(child);
+        slots[table][2 * index + 1] = 0;
       } else if (isLeaf(pte, level)) {
         child = splitSuperpage(pte, level);
-        entries[table][index] = tablePointer(child);
-        stamps[table][index] = 0;
+        slots[table][2 * index] = tablePointer(child);
+        slots[table][2 * index + 1] = 0;
       } else {
         child = nextTable(pte);
       }
@@ -435,11 +434,10 @@ public final class IoPageTable {
     long childSpan = entrySpan(childLevel);
     long childFlags = (childLevel > 1 ? PTE_PAGE_SIZE : 0) | (pte & PERM_MASK);
     long base = leafAddress(pte);
-    long[] childEntries = entries[child];
-    long[] childStamps = stamps[child];
+    long[] childSlots = slots[child];
     for (int i = 0; i < ENTRIES_PER_TABLE; i++) {
-      childEntries[i] = (base + i * childSpan) | childFlags;
-      childStamps[i] = ++lastStamp;
+      childSlots[2 * i] = (base + i * childSpan) | childFlags;
+      childSlots[2 * i + 1] = ++lastStamp;
     }
     superpagesSplit++;
     return child;
@@ -447,11 +445,11 @@ public final class IoPageTable {
 
   /** 4 KiB pages reachable through present entries below {@code table} (a level-{@code level} table). */
   private long mappedPagesUnder(int table, int level) {
-    long[] tableEntries = entries[table];
+    long[] tableSlots = slots[table];
     long pagesPerEntry = entrySpan(level) >>> PAGE_SHIFT;
     long pages = 0;
     for (int i = 0; i < ENTRIES_PER_TABLE; i++) {
-      long pte = tableEntries[i];
+      long pte = tableSlots[2 * i];
       if (isPresent(pte)) {
         pages += isLeaf(pte, level) ? pagesPerEntry : mappedPagesUnder(nextTable(pte), level - 1);
       }
@@ -461,8 +459,7 @@ public final class IoPageTable {
 
   /** Clears {@code [start, end)}, which lies inside the span of {@code table} (a level-{@code level} table). */
   private void clearRange(int table, int level, long start, long end) {
-    long[] tableEntries = entries[table];
-    long[] tableStamps = stamps[table];
+    long[] tableSlots = slots[table];
     long span = entrySpan(level);
     int index = indexAt(start, level);
     long entryStart = start & -span;
@@ -470,12 +467,12 @@ public final class IoPageTable {
     while (cursor < end) {
       long entryEnd = entryStart + span;
       long rangeEnd = Math.min(end, entryEnd);
-      long pte = tableEntries[index];
+      long pte = tableSlots[2 * index];
       if (!isPresent(pte)) {
         unmapOfUnmappedPages += (rangeEnd - cursor) >>> PAGE_SHIFT;
       } else if (isLeaf(pte, level)) {
-        tableEntries[index] = 0;
-        tableStamps[index] = 0;
+        tableSlots[2 * index] = 0;
+        tableSlots[2 * index + 1] = 0;
         pagesUnmapped += span >>> PAGE_SHIFT;
         if (cursor != entryStart || rangeEnd != entryEnd) {
           superpageUnmapsBeyondRange++;
