@@ -6,7 +6,10 @@ import io.iommusim.trace.EventSource;
 import io.iommusim.trace.TraceEvent;
 import io.iommusim.translator.vtd.VtdTranslator;
 import java.io.Serializable;
+import io.iommusim.pipeline.ingest.ReplayGroups;
+import io.iommusim.translator.settings.ModelSettings.PartitionBy;
 import java.util.ArrayList;
+import java.util.HashMap;
 import java.util.List;
 
 /**
@@ -21,11 +24,14 @@ final class ControlScan implements Serializable {
   final int inputIndex;
   final long records;
   final List<TraceEvent> control;
+  /** Events per routing node ({@link ReplayGroups#nodeOf}), for balancing the replay. */
+  final HashMap<Long, Long> eventsPerNode;
 
-  ControlScan(int inputIndex, long records, List<TraceEvent> control) {
+  ControlScan(int inputIndex, long records, List<TraceEvent> control, HashMap<Long, Long> eventsPerNode) {
     this.inputIndex = inputIndex;
     this.records = records;
     this.control = control;
+    this.eventsPerNode = eventsPerNode;
   }
 
   static boolean isControl(TraceEvent e) {
@@ -33,9 +39,12 @@ final class ControlScan implements Serializable {
         || VtdTranslator.isBroadcast(e);
   }
 
-  static ControlScan scan(InputSplit split) throws Exception {
+  static ControlScan scan(InputSplit split, PartitionBy partitionBy) throws Exception {
     List<TraceEvent> control = new ArrayList<>();
+    HashMap<Long, Long> eventsPerNode = new HashMap<>();
     long records = 0;
+    long lastNode = ReplayGroups.BROADCAST;
+    long lastCount = 0;
     TraceEvent e = new TraceEvent();
     try (EventSource source = split.open()) {
       while (source.next(e)) {
@@ -43,8 +52,18 @@ final class ControlScan implements Serializable {
         if (isControl(e)) {
           control.add(e.copy());
         }
+        // runs of one node are common (one device's DMAs): count them before touching the map
+        long node = ReplayGroups.nodeOf(e, partitionBy);
+        if (node != lastNode) {
+          eventsPerNode.merge(lastNode, lastCount, Long::sum);
+          lastNode = node;
+          lastCount = 0;
+        }
+        lastCount++;
       }
     }
-    return new ControlScan(split.input.index, records, control);
+    eventsPerNode.merge(lastNode, lastCount, Long::sum);
+    eventsPerNode.remove(ReplayGroups.BROADCAST);
+    return new ControlScan(split.input.index, records, control, eventsPerNode);
   }
 }

@@ -64,7 +64,7 @@ public final class ConvertJob {
     OutputCommitter committer = OutputCommitter.begin(r.out, r.overwrite, jsc.hadoopConfiguration());
     try {
       List<Input> inputs = TraceInputs.resolve(r.inputs, r.format, jsc.hadoopConfiguration());
-      TraceScan scan = TraceScan.run(jsc, inputs, settings);
+      TraceScan scan = TraceScan.run(jsc, inputs, settings, TraceScan.maxPartitions(spark));
       long n = writesCsv(r.out) ? writeCsv(jsc, scan, committer) : writePrepared(jsc, scan, settings, committer);
       if (n != scan.records()) {
         throw new IllegalStateException("record accounting failed: read " + scan.records() + ", wrote " + n);
@@ -104,7 +104,7 @@ public final class ConvertJob {
   private long writePrepared(JavaSparkContext jsc, TraceScan scan, ModelSettings settings, OutputCommitter committer) {
     String staging = committer.staging().toString();
     events(jsc, scan)
-        .repartition(col(EventRows.GROUP))
+        .repartition(scan.groups.partitions(), col(EventRows.GROUP))
         .sortWithinPartitions(col("ts_ns"), col("seq"))
         .drop(EventRows.GROUP)
         .write().parquet(staging);

@@ -107,7 +107,7 @@ public final class SimulateJob {
       scan = TraceScan.ofPrepared(inputs, prepared.events, prepared.controlEvents(conf), settings);
     } else {
       inputs = TraceInputs.resolve(request.inputs, request.format, conf);
-      scan = TraceScan.run(jsc, inputs, settings);
+      scan = TraceScan.run(jsc, inputs, settings, TraceScan.maxPartitions(spark));
     }
     long t1 = System.nanoTime();
 
@@ -132,7 +132,7 @@ public final class SimulateJob {
       JavaRDD<Row> routed = jsc.parallelize(scan.splits, Math.max(1, scan.splits.size()))
           .mapPartitions(splits -> new SourceRows(splits, groups.value(), false));
       Dataset<Row> sorted = spark.createDataFrame(routed, EventRows.groupedSchema())
-          .repartition(col(EventRows.GROUP))
+          .repartition(scan.groups.partitions(), col(EventRows.GROUP))
           .sortWithinPartitions(col("ts_ns"), col("seq"));
       replayed = sorted.toJavaRDD().mapPartitions(rows -> new ReplayPartition(
           new RowCursor(rows, names.value()), broadcastEvents.value(), timeline.value(), model.value()));
@@ -161,7 +161,10 @@ public final class SimulateJob {
 
       Dataset<Row> faults = faultsTable(results, configId);
       faults.write().parquet(committer.stagingPath("faults"));
-      long faultCount = spark.read().parquet(committer.stagingPath("faults")).count();
+      long faultCount = 0;
+      for (io.iommusim.translator.stats.StatsCell c : stats.cells()) {
+        faultCount += c.get(io.iommusim.translator.stats.DeviceCounter.FAULTS);
+      }
 
       List<Row> domainRows = StatsTables.domainStats(configId, stats);
       write(domainRows, StatsTables.domainStatsSchema(), committer.stagingPath("domain_stats"));

@@ -5,6 +5,7 @@ import io.iommusim.pipeline.ingest.InputSplit;
 import io.iommusim.pipeline.ingest.ReplayGroups;
 import io.iommusim.trace.EventSource;
 import io.iommusim.trace.TraceEvent;
+import io.iommusim.translator.vtd.VtdTranslator;
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.util.Iterator;
@@ -24,8 +25,8 @@ final class SourceRows implements Iterator<Row> {
   private Row next;
 
   /**
-   * @param keepBroadcast true to keep broadcast events too (all under the group id
-   *     {@link ReplayGroups#BROADCAST}), as a prepared trace must hold every event
+   * @param keepBroadcast true to keep broadcast events too (all in the first partition), as a
+   *     prepared trace must hold every event
    */
   SourceRows(Iterator<InputSplit> splits, ReplayGroups groups, boolean keepBroadcast) {
     this.splits = splits;
@@ -44,9 +45,8 @@ final class SourceRows implements Iterator<Row> {
           source = splits.next().open();
         }
         if (source.next(event)) {
-          long group = groups.groupOf(event);
-          if (group != ReplayGroups.BROADCAST || keepBroadcast) {
-            next = EventRows.toGroupedRow(event, group);
+          if (keepBroadcast || !VtdTranslator.isBroadcast(event)) {
+            next = EventRows.toGroupedRow(event, groups.partitionKeyOf(event));
           }
         } else {
           source.close();

@@ -38,52 +38,56 @@ final class TraceScan {
     this.control = control;
   }
 
+  /** Replay partitions at most: spark.sql.shuffle.partitions (fewer when there are fewer groups). */
+  static int maxPartitions(org.apache.spark.sql.SparkSession spark) {
+    return Integer.parseInt(spark.conf().get("spark.sql.shuffle.partitions"));
+  }
+
   long records() {
     return Arrays.stream(recordsPerInput).sum();
   }
 
-  static TraceScan run(JavaSparkContext jsc, List<Input> inputs, ModelSettings settings) {
+  /** @param maxPartitions upper bound on replay partitions (spark.sql.shuffle.partitions) */
+  static TraceScan run(JavaSparkContext jsc, List<Input> inputs, ModelSettings settings, int maxPartitions) {
     List<InputSplit> splits = InputSplit.plan(inputs);
+    ModelSettings.PartitionBy partitionBy = settings.partitionBy;
     List<ControlScan> scans = jsc.parallelize(splits, Math.max(1, splits.size()))
-        .map(ControlScan::scan)
+        .map(split -> ControlScan.scan(split, partitionBy))
         .collect();
-    return fromScans(inputs, splits, scans, settings);
+    return fromScans(inputs, splits, scans, settings, new long[inputs.size()], maxPartitions);
   }
 
   /** The scan of a prepared trace: its control events are stored beside it, nothing is read. */
   static TraceScan ofPrepared(List<Input> inputs, long events, List<TraceEvent> controlEvents, ModelSettings settings) {
     long[] records = new long[inputs.size()];
     records[0] = events;
-    return fromScans(inputs, List.of(), List.of(new ControlScan(0, 0, controlEvents)), settings, records);
-  }
-
-  static TraceScan fromScans(List<Input> inputs, List<InputSplit> splits, List<ControlScan> scans,
-      ModelSettings settings) {
-    return fromScans(inputs, splits, scans, settings, new long[inputs.size()]);
+    return fromScans(inputs, List.of(), List.of(new ControlScan(0, 0, controlEvents, new java.util.HashMap<>())),
+        settings, records, 1);
   }
 
   private static TraceScan fromScans(List<Input> inputs, List<InputSplit> splits, List<ControlScan> scans,
-      ModelSettings settings, long[] records) {
+      ModelSettings settings, long[] records, int maxPartitions) {
     List<TraceEvent> broadcast = new ArrayList<>();
     List<TraceEvent> control = new ArrayList<>();
     ContextTimeline.Builder timeline = new ContextTimeline.Builder();
     ReplayGroups.Builder groups = new ReplayGroups.Builder(settings.partitionBy);
     for (ControlScan s : scans) {
       records[s.inputIndex] += s.records;
+      s.eventsPerNode.forEach(groups::addEvents);
       for (TraceEvent e : s.control) {
         control.add(e);
         if (VtdTranslator.isBroadcast(e)) {
           broadcast.add(e);
         } else {
           timeline.add(e);
-          groups.add(e);
+          groups.addContextEvent(e);
         }
       }
     }
     Comparator<TraceEvent> order = Comparator.<TraceEvent>comparingLong(e -> e.tsNs).thenComparingLong(e -> e.seq);
     broadcast.sort(order);
     control.sort(order);
-    return new TraceScan(inputs, splits, records, timeline.build(), groups.build(),
+    return new TraceScan(inputs, splits, records, timeline.build(), groups.build(maxPartitions),
         broadcast.toArray(new TraceEvent[0]), control);
   }
 }

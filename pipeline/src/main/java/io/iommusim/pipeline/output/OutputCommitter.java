@@ -8,8 +8,8 @@ import org.apache.hadoop.fs.FileSystem;
 import org.apache.hadoop.fs.Path;
 
 /**
- * Commits a job's output directory atomically: everything is written under a hidden staging
- * directory beside the target and renamed into place only when the job succeeded, so a failed run
+ * Commits a job's output directory atomically: everything is written under a staging directory
+ * ({@code <name>.iommusim-staging-<uuid>}, not hidden: Spark ignores paths starting with . or _) beside the target and renamed into place only when the job succeeded, so a failed run
  * leaves nothing behind. An existing target is refused unless overwriting was asked for; then it is
  * replaced only after the new output is complete. (Rename is atomic on local and HDFS file systems;
  * object stores copy instead.)
@@ -40,7 +40,7 @@ public final class OutputCommitter {
       if (parent != null && !fs.exists(parent)) {
         fs.mkdirs(parent);
       }
-      Path staging = new Path(parent, "." + target.getName() + ".staging-" + UUID.randomUUID());
+      Path staging = new Path(parent, target.getName() + ".iommusim-staging-" + UUID.randomUUID());
       return new OutputCommitter(fs, target, staging, overwrite);
     } catch (IOException e) {
       throw new UncheckedIOException("cannot prepare output " + out, e);
@@ -71,7 +71,7 @@ public final class OutputCommitter {
         if (!overwrite) {
           throw new IllegalStateException("output " + target + " appeared while the job ran");
         }
-        old = new Path(target.getParent(), "." + target.getName() + ".replaced-" + UUID.randomUUID());
+        old = new Path(target.getParent(), target.getName() + ".iommusim-replaced-" + UUID.randomUUID());
         rename(target, old);
       }
       rename(staging, target);
