@@ -141,6 +141,12 @@ public final class ReplayGroups implements Serializable {
         for (Long node : parent.keySet()) {
           groups.put(node, find(node));
         }
+      } else {
+        // groupOf does not consult these (a unit is its own group); they make groupCount() count units
+        for (Long node : parent.keySet()) {
+          long unit = unitNode((int) (node >>> 34));
+          groups.put(unit, unit);
+        }
       }
       return new ReplayGroups(partitionBy, groups);
     }
