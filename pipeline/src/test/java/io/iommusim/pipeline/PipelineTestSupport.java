@@ -76,8 +76,12 @@ public final class PipelineTestSupport {
 
   /** Every row of a result table in a canonical order, rendered as text for exact comparison. */
   public static List<String> sortedRows(Path out, String name) {
-    return table(out, name).stream().map(Row::toString).sorted().collect(Collectors.toList());
+    // outputs are written once and never changed afterwards: read each table once
+    return SORTED_ROWS.computeIfAbsent(out.toAbsolutePath() + "/" + name,
+        k -> table(out, name).stream().map(Row::toString).sorted().collect(Collectors.toList()));
   }
+
+  private static final Map<String, List<String>> SORTED_ROWS = new java.util.concurrent.ConcurrentHashMap<>();
 
   /** run_info as "section.key" → value. */
   public static Map<String, String> runInfo(Path out) {

@@ -34,8 +34,6 @@ public final class TestSpark {
           .config("spark.sql.parquet.compression.codec", "snappy")
           .getOrCreate();
     }
-    // a CLI run may have changed runtime settings of a session it found active
-    session.conf().set("spark.sql.shuffle.partitions", String.valueOf(DEFAULT_SHUFFLE_PARTITIONS));
     return session;
   }
 
