@@ -43,5 +43,14 @@ class GenerateTest {
     PreparedTrace layout = PreparedTrace.detect(prepared.toString(), new Configuration());
     assertNotNull(layout);
     assertEquals(n, layout.events);
+
+    // the temporary raw Parquet file and the staging directories are gone
+    try (java.util.stream.Stream<Path> s = java.nio.file.Files.list(tmp)) {
+      assertEquals(List.of(), s.map(p -> p.getFileName().toString())
+          .filter(name -> name.contains(".generated-") || name.contains(".staging-"))
+          .collect(java.util.stream.Collectors.toList()));
+    } catch (java.io.IOException e) {
+      throw new java.io.UncheckedIOException(e);
+    }
   }
 }
