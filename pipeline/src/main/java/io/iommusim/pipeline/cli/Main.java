@@ -41,6 +41,11 @@ public final class Main {
       return 2;
     }
     String[] rest = Arrays.copyOfRange(args, 1, args.length);
+    // before parsing: a verb's required options would otherwise turn "<verb> --help" into a usage error
+    if (Arrays.asList(rest).contains("--help") || Arrays.asList(rest).contains("-h")) {
+      printHelp(verb);
+      return 0;
+    }
     CommandLine cl;
     try {
       cl = new DefaultParser().parse(verb.options(), rest);
