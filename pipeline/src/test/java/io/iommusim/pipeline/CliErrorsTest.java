@@ -47,7 +47,7 @@ class CliErrorsTest {
     assertFalse(Files.exists(out), out + " must not exist after a failed run");
     try (Stream<Path> s = Files.list(out.getParent())) {
       List<String> leftovers = s.map(p -> p.getFileName().toString())
-          .filter(n -> n.startsWith("." + out.getFileName() + "."))
+          .filter(n -> n.startsWith(out.getFileName() + ".iommusim-") || n.startsWith("." + out.getFileName() + "."))
           .collect(Collectors.toList());
       assertEquals(List.of(), leftovers, "leftover staging directories");
     }
@@ -128,7 +128,7 @@ class CliErrorsTest {
     }
     assertTrue(replaced.out.contains("21 records replayed, 8 faults"), replaced.toString());
     try (Stream<Path> s = Files.list(tmp)) {
-      assertEquals(List.of(), s.map(p -> p.getFileName().toString()).filter(n -> n.startsWith(".out."))
+      assertEquals(List.of(), s.map(p -> p.getFileName().toString()).filter(n -> n.startsWith("out.iommusim-") || n.startsWith(".out."))
           .collect(Collectors.toList()), "no staging or replaced directories left");
     }
   }

@@ -208,12 +208,6 @@ public final class ReplayGroups implements Serializable {
           keys[p] = k;
           missing--;
         }
-      } else {
-        // groupOf does not consult these (a unit is its own group); they make groupCount() count units
-        for (Long node : parent.keySet()) {
-          long unit = unitNode((int) (node >>> 34));
-          groups.put(unit, unit);
-        }
       }
       return keys;
     }
