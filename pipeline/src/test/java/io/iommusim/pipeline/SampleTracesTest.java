@@ -104,17 +104,20 @@ class SampleTracesTest {
     for (Row r : rows) {
       assertEquals(result.configId, r.getString(r.fieldIndex("config_id")));
     }
-    // NIC: 9 DMAs (8608 B), 10 translations; IOTLB 4 hits / 5 misses; walks 4+1+1+1+4 reads;
-    // PSC: l2 hit at 120 (0x101000), l3 hits at 130 and 160, no PSC entry at 100 and 230 (dropped by the unmap)
+    // NIC: 9 DMAs (8608 B), 10 translations; IOTLB 4 hits / 5 misses; walks 4+1+1+1+1 reads;
+    // PSC: l2 hits at 120 (0x101000) and 230 (a strict unmap keeps non-leaf entries: IH=1), l3 hits
+    // at 130 and 160, no PSC entry at 100.
+    // latencies: 5 x5, 257 x4, 1507 → sum 25 + 1028 + 1507 = 2560; p50 = 5th = 5, p90 = 9th = 257,
+    // p99 = 10th = 1507; walks 252 x4, 1002 → p50 = 3rd = 252, p90 = 5th = 1002
     assertRow(only(rows, "domain", 1), row(
         "unit", 0, "domain", 1, "devices", 1,
         "dma_events", 9L, "dma_bytes", 8608L, "translations", 10L,
-        "iotlb_hits", 4L, "iotlb_misses", 5L, "page_walks", 5L, "walk_memory_reads", 11L,
-        "psc_l2_hits", 1L, "psc_l3_hits", 2L, "psc_misses", 2L,
+        "iotlb_hits", 4L, "iotlb_misses", 5L, "page_walks", 5L, "walk_memory_reads", 8L,
+        "psc_l2_hits", 2L, "psc_l3_hits", 2L, "psc_misses", 1L,
         "context_cache_hits", 9L, "context_cache_misses", 1L, "context_memory_reads", 2L,
         "faults", 4L, "faults_beyond_width", 1L, "faults_write", 1L, "faults_read", 2L,
-        "latency_sum_ns", 3310L, "iotlb_miss_ratio", 5.0 / 9, "latency_mean_ns", 331.0,
-        "latency_p50_ns", 5L, "latency_p90_ns", 1007L, "latency_p99_ns", 1507L, "latency_max_ns", 1507L,
+        "latency_sum_ns", 2560L, "iotlb_miss_ratio", 5.0 / 9, "latency_mean_ns", 256.0,
+        "latency_p50_ns", 5L, "latency_p90_ns", 257L, "latency_p99_ns", 1507L, "latency_max_ns", 1507L,
         "walk_latency_p50_ns", 252L, "walk_latency_p90_ns", 1002L, "walk_latency_p99_ns", 1002L,
         "walk_latency_max_ns", 1002L,
         // page table: 4 KiB x 4 + one 2 MiB leaf (512 pages); root + L3 + L2 + one L1 table
@@ -152,16 +155,16 @@ class SampleTracesTest {
     List<Row> rows = table(out, "device_stats");
     assertEquals(4, rows.size(), rows.toString());
     // the NIC: domain 1 plus its DMA after the detach (domain -1); 11 latencies:
-    // 5 x5, 255, 257 x3, 1007, 1507 → p50 = 6th = 255, p90 = 10th = 1007, p99 = 11th = 1507
+    // 5 x5, 255, 257 x4, 1507 → sum 2560 + 255 = 2815; p50 = 6th = 255, p90 = 10th = 257, p99 = 11th = 1507
     assertRow(only(rows, "sid", NIC), row(
         "unit", 0, "sid", NIC, "bdf", "03:00.0", "domains", 2,
         "dma_events", 10L, "dma_bytes", 8672L, "translations", 11L,
-        "iotlb_hits", 4L, "iotlb_misses", 5L, "page_walks", 5L, "walk_memory_reads", 11L,
-        "psc_l2_hits", 1L, "psc_l3_hits", 2L, "psc_misses", 2L,
+        "iotlb_hits", 4L, "iotlb_misses", 5L, "page_walks", 5L, "walk_memory_reads", 8L,
+        "psc_l2_hits", 2L, "psc_l3_hits", 2L, "psc_misses", 1L,
         "context_cache_hits", 9L, "context_cache_misses", 2L, "context_memory_reads", 3L,
         "faults", 5L, "faults_root_not_present", 1L, "faults_beyond_width", 1L, "faults_write", 1L,
-        "faults_read", 2L, "latency_sum_ns", 3565L, "iotlb_miss_ratio", 5.0 / 9, "latency_mean_ns", 3565.0 / 11,
-        "latency_p50_ns", 255L, "latency_p90_ns", 1007L, "latency_p99_ns", 1507L, "latency_max_ns", 1507L,
+        "faults_read", 2L, "latency_sum_ns", 2815L, "iotlb_miss_ratio", 5.0 / 9, "latency_mean_ns", 2815.0 / 11,
+        "latency_p50_ns", 255L, "latency_p90_ns", 257L, "latency_p99_ns", 1507L, "latency_max_ns", 1507L,
         "walk_latency_p50_ns", 252L, "walk_latency_p90_ns", 1002L, "walk_latency_p99_ns", 1002L,
         "walk_latency_max_ns", 1002L),
         "03:00.0");
@@ -264,13 +267,13 @@ class SampleTracesTest {
   @Test
   void latencyHistogram() {
     // latency:count:cumulative_count:cumulative_fraction
-    assertEquals(List.of("5:5:5:0.5", "257:3:8:0.8", "1007:1:9:0.9", "1507:1:10:1.0"), histogram(1, "translation"));
-    assertEquals(List.of("252:3:3:0.6", "1002:2:5:1.0"), histogram(1, "walk"));
+    assertEquals(List.of("5:5:5:0.5", "257:4:9:0.9", "1507:1:10:1.0"), histogram(1, "translation"));
+    assertEquals(List.of("252:4:4:0.8", "1002:1:5:1.0"), histogram(1, "walk"));
     assertEquals(List.of("5:1:1:0.5", "1507:1:2:1.0"), histogram(2, "translation"));
     assertEquals(List.of("1002:1:1:1.0"), histogram(2, "walk"));
     assertEquals(List.of("255:2:2:" + (2.0 / 3), "505:1:3:1.0"), histogram(-1, "translation"));
     assertEquals(List.of(), histogram(-1, "walk"));
-    assertEquals(4 + 2 + 2 + 1 + 2, table(out, "latency_histogram").size());
+    assertEquals(3 + 2 + 2 + 1 + 2, table(out, "latency_histogram").size());
   }
 
   // ---- run_info -------------------------------------------------------------------------------

@@ -87,7 +87,7 @@ public final class ConvertJob {
   private long writeCsv(JavaSparkContext jsc, TraceScan scan, OutputCommitter committer) {
     Dataset<Row> ordered = events(jsc, scan).orderBy(col("seq"), col("ts_ns"));
     long n = 0;
-    try (Writer out = new OutputStreamWriter(committer.fileSystem().create(committer.staging()), StandardCharsets.UTF_8);
+    try (Writer out = new OutputStreamWriter(committer.rawFileSystem().create(committer.staging()), StandardCharsets.UTF_8);
         CanonicalCsvWriter csv = new CanonicalCsvWriter(out)) {
       TraceEvent e = new TraceEvent();
       Iterator<Row> it = ordered.toLocalIterator();
@@ -109,7 +109,7 @@ public final class ConvertJob {
         .drop(EventRows.GROUP)
         .write().parquet(staging);
     try {
-      FileSystem fs = committer.fileSystem();
+      FileSystem fs = committer.rawFileSystem();
       FileStatus[] parts = fs.listStatus(committer.staging(), p -> p.getName().endsWith(".parquet"));
       Arrays.sort(parts, Comparator.comparing(s -> s.getPath().getName()));
       List<String> names = new ArrayList<>();

@@ -194,7 +194,12 @@ public final class SimulateJob {
       info.add("spark", "master", spark.sparkContext().master());
       info.add("spark", "input_splits", scan.splits.size());
       info.add("spark", "replay_path", path);
-      info.add("spark", "replay_groups", scan.groups.groupCount());
+      if (prepared != null) {
+        info.add("spark", "replay_tasks", prepared.files.size());
+      } else {
+        info.add("spark", "replay_groups", scan.groups.groupCount());
+        info.add("spark", "replay_tasks", scan.groups.partitions());
+      }
       info.add("spark", "shuffle_partitions", spark.conf().get("spark.sql.shuffle.partitions"));
       info.add("timing", "scan_ms", (t1 - t0) / 1_000_000);
       info.add("timing", "replay_ms", (t2 - t1) / 1_000_000);

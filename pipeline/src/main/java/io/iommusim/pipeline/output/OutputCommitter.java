@@ -60,6 +60,14 @@ public final class OutputCommitter {
     return fs;
   }
 
+  /**
+   * The file system for files we write ourselves: on the local file system the raw one, so no
+   * {@code .crc} checksum files appear beside a user's CSV.
+   */
+  public FileSystem rawFileSystem() {
+    return fs instanceof org.apache.hadoop.fs.LocalFileSystem ? ((org.apache.hadoop.fs.LocalFileSystem) fs).getRaw() : fs;
+  }
+
   public Path target() {
     return target;
   }

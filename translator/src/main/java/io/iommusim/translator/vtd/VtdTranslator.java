@@ -292,11 +292,13 @@ public final class VtdTranslator {
     k[DomainCounter.UNMAP_OF_UNMAPPED_PAGES.ordinal()] += pt.unmapOfUnmappedPages() - missingBefore;
     long beyond = pt.superpageUnmapsBeyondRange() - beyondBefore;
     k[DomainCounter.SUPERPAGE_UNMAPS_BEYOND_RANGE.ordinal()] += beyond;
-    // strict invalidation. A superpage removed whole reaches beyond the range, but no widening is
-    // needed: the IOTLB drops every superpage entry that intersects the range, and no paging-structure
-    // entry lies below a leaf. (Widening to 1 GiB also dropped unrelated entries; Linux flushes only
-    // the removed superpage.)
-    invalidateRange(dom, e.addr, e.addr + e.size);
+    // Strict invalidation of the leaves only: Linux flushes an unmap with the invalidation hint
+    // IH=1 (paging-structure caches kept) unless page-table pages were freed, and this model never
+    // frees them, so cached non-leaf entries stay valid. A superpage removed whole reaches beyond the
+    // range, but the IOTLB drops every superpage entry that intersects the range.
+    for (int i = 0; i < dom.cacheSets.size(); i++) {
+      dom.cacheSets.get(i).iotlb.invalidateRange(dom.domain, e.addr, e.addr + e.size);
+    }
   }
 
   private void invalidateRange(DomainState dom, long start, long end) {
