@@ -154,7 +154,9 @@ public final class ParquetTraceReader implements EventSource {
 
   private static ParquetFileReader openFile(Path file) throws IOException {
     // PlainParquetConfiguration: no Hadoop Configuration, FileSystem or .crc files involved
-    ParquetReadOptions options = ParquetReadOptions.builder(new PlainParquetConfiguration()).build();
+    ParquetReadOptions options = ParquetReadOptions.builder(new PlainParquetConfiguration())
+        .withCodecFactory(new DirectSnappyCodecFactory())
+        .build();
     return ParquetFileReader.open(new LocalInputFile(file), options);
   }
 }
