@@ -1,6 +1,9 @@
 package io.iommusim.pipeline.cli;
 
+import io.iommusim.pipeline.job.OutputRequest;
+import io.iommusim.pipeline.job.TraceJobRequest;
 import io.iommusim.translator.settings.Settings;
+import java.util.Arrays;
 import java.nio.file.Path;
 import java.util.LinkedHashMap;
 import java.util.Map;
@@ -24,6 +27,29 @@ final class CommonOptions {
         .desc("model settings file (key=value lines, see iommusim-defaults.properties)").get());
     o.addOption(Option.builder().longOpt("set").hasArg().argName("key=value")
         .desc("model setting, repeatable; overrides --config").get());
+  }
+
+  static void addInputs(Options o, String description) {
+    o.addOption(Option.builder().longOpt("input").hasArgs().argName("PATH...").required().desc(description).get());
+    o.addOption(Option.builder().longOpt("format").hasArg().argName("csv|parquet|auto")
+        .desc("input format (default auto: by file extension)").get());
+  }
+
+  static void addOutput(Options o, String description) {
+    o.addOption(Option.builder().longOpt("out").hasArg().argName("PATH").required().desc(description).get());
+    o.addOption(Option.builder().longOpt("overwrite").desc("replace an existing output").get());
+  }
+
+  static void fillInputs(CommandLine cl, TraceJobRequest r) {
+    r.inputs = Arrays.asList(cl.getOptionValues("input"));
+    r.format = cl.getOptionValue("format", "auto");
+    fillOutput(cl, r);
+  }
+
+  static void fillOutput(CommandLine cl, OutputRequest r) {
+    r.out = cl.getOptionValue("out");
+    r.overwrite = cl.hasOption("overwrite");
+    r.settings = settings(cl);
   }
 
   static void addHelp(Options o) {

@@ -2,9 +2,7 @@ package io.iommusim.pipeline.cli;
 
 import io.iommusim.pipeline.job.ConvertJob;
 import io.iommusim.pipeline.job.SparkSessions;
-import java.util.Arrays;
 import org.apache.commons.cli.CommandLine;
-import org.apache.commons.cli.Option;
 import org.apache.commons.cli.Options;
 import org.apache.spark.sql.SparkSession;
 
@@ -23,14 +21,9 @@ final class ConvertVerb implements Verb {
   @Override
   public Options options() {
     Options o = new Options();
-    o.addOption(Option.builder().longOpt("input").hasArgs().argName("PATH...").required()
-        .desc("trace files or directories (canonical CSV or Parquet)").get());
-    o.addOption(Option.builder().longOpt("out").hasArg().argName("PATH").required()
-        .desc("OUT.csv for canonical CSV; otherwise a prepared Parquet trace directory, clustered for "
-            + "the model setting partition.by (device by default)").get());
-    o.addOption(Option.builder().longOpt("format").hasArg().argName("csv|parquet|auto")
-        .desc("input format (default auto: by file extension)").get());
-    o.addOption(Option.builder().longOpt("overwrite").desc("replace an existing output").get());
+    CommonOptions.addInputs(o, "trace files or directories (canonical CSV or Parquet)");
+    CommonOptions.addOutput(o, "OUT.csv for canonical CSV; otherwise a prepared Parquet trace directory, clustered "
+        + "for the model setting partition.by (device by default)");
     CommonOptions.addSpark(o);
     CommonOptions.addModel(o);
     CommonOptions.addHelp(o);
@@ -40,11 +33,7 @@ final class ConvertVerb implements Verb {
   @Override
   public int run(CommandLine cl) {
     ConvertJob.Request r = new ConvertJob.Request();
-    r.inputs = Arrays.asList(cl.getOptionValues("input"));
-    r.out = cl.getOptionValue("out");
-    r.format = cl.getOptionValue("format", "auto");
-    r.overwrite = cl.hasOption("overwrite");
-    r.settings = CommonOptions.settings(cl);
+    CommonOptions.fillInputs(cl, r);
     SparkSession spark = SparkSessions.create("iommusim convert", CommonOptions.master(cl), CommonOptions.sparkConf(cl));
     try {
       long n = new ConvertJob(spark).run(r);

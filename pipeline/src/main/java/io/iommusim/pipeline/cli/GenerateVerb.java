@@ -30,11 +30,9 @@ final class GenerateVerb implements Verb {
     o.addOption(Option.builder().longOpt("events").hasArg().argName("N").required()
         .desc("exactly N events, setup included").get());
     o.addOption(Option.builder().longOpt("seed").hasArg().argName("S").desc("random seed (default 1)").get());
-    o.addOption(Option.builder().longOpt("out").hasArg().argName("PATH").required()
-        .desc("OUT.csv for canonical CSV; otherwise a prepared Parquet trace directory").get());
+    CommonOptions.addOutput(o, "OUT.csv for canonical CSV; otherwise a prepared Parquet trace directory");
     o.addOption(Option.builder("o").longOpt("option").hasArg().argName("key=value")
         .desc("workload option, repeatable; see below").get());
-    o.addOption(Option.builder().longOpt("overwrite").desc("replace an existing output").get());
     CommonOptions.addSpark(o);
     CommonOptions.addModel(o);
     CommonOptions.addHelp(o);
@@ -47,9 +45,7 @@ final class GenerateVerb implements Verb {
     r.workload = cl.getOptionValue("workload");
     r.events = parseLong(cl.getOptionValue("events"), "--events");
     r.seed = parseLong(cl.getOptionValue("seed", "1"), "--seed");
-    r.out = cl.getOptionValue("out");
-    r.overwrite = cl.hasOption("overwrite");
-    r.settings = CommonOptions.settings(cl);
+    CommonOptions.fillOutput(cl, r);
     Map<String, String> options = new LinkedHashMap<>();
     String[] values = cl.getOptionValues("option");
     if (values != null) {

@@ -2,14 +2,12 @@ package io.iommusim.pipeline.cli;
 
 import io.iommusim.pipeline.job.SimulateJob;
 import io.iommusim.pipeline.job.SparkSessions;
-import java.util.Arrays;
 import io.iommusim.pipeline.output.StatsTables;
-import org.apache.spark.sql.types.StructType;
 import org.apache.commons.cli.CommandLine;
-import org.apache.commons.cli.Option;
 import org.apache.commons.cli.Options;
 import org.apache.spark.sql.Row;
 import org.apache.spark.sql.SparkSession;
+import org.apache.spark.sql.types.StructType;
 
 /** {@code simulate}: replay canonical traces through the IOMMU model and write the result tables. */
 final class SimulateVerb implements Verb {
@@ -26,13 +24,8 @@ final class SimulateVerb implements Verb {
   @Override
   public Options options() {
     Options o = new Options();
-    o.addOption(Option.builder().longOpt("input").hasArgs().argName("PATH...").required()
-        .desc("trace files or directories (canonical CSV or Parquet), in the order that defines seq").get());
-    o.addOption(Option.builder().longOpt("out").hasArg().argName("DIR").required()
-        .desc("output directory for the result tables").get());
-    o.addOption(Option.builder().longOpt("format").hasArg().argName("csv|parquet|auto")
-        .desc("input format (default auto: by file extension)").get());
-    o.addOption(Option.builder().longOpt("overwrite").desc("replace an existing output directory").get());
+    CommonOptions.addInputs(o, "trace files or directories (canonical CSV or Parquet), in the order that defines seq");
+    CommonOptions.addOutput(o, "output directory for the result tables");
     CommonOptions.addSpark(o);
     CommonOptions.addModel(o);
     CommonOptions.addHelp(o);
@@ -42,11 +35,7 @@ final class SimulateVerb implements Verb {
   @Override
   public int run(CommandLine cl) {
     SimulateJob.Request r = new SimulateJob.Request();
-    r.inputs = Arrays.asList(cl.getOptionValues("input"));
-    r.out = cl.getOptionValue("out");
-    r.format = cl.getOptionValue("format", "auto");
-    r.overwrite = cl.hasOption("overwrite");
-    r.settings = CommonOptions.settings(cl);
+    CommonOptions.fillInputs(cl, r);
     SparkSession spark = SparkSessions.create("iommusim simulate", CommonOptions.master(cl), CommonOptions.sparkConf(cl));
     try {
       SimulateJob.Result result = new SimulateJob(spark).run(r);

@@ -11,7 +11,6 @@ import io.iommusim.pipeline.output.OutputCommitter;
 import io.iommusim.trace.TraceEvent;
 import io.iommusim.trace.csv.CanonicalCsvWriter;
 import io.iommusim.translator.settings.ModelSettings;
-import io.iommusim.translator.settings.Settings;
 import java.io.IOException;
 import java.io.OutputStreamWriter;
 import java.io.UncheckedIOException;
@@ -39,13 +38,7 @@ import org.apache.spark.sql.SparkSession;
  */
 public final class ConvertJob {
   /** What to convert. */
-  public static final class Request {
-    public List<String> inputs = new ArrayList<>();
-    public String format = "auto";
-    public String out;
-    public boolean overwrite;
-    public Settings settings = Settings.defaults();
-  }
+  public static final class Request extends TraceJobRequest {}
 
   private final SparkSession spark;
 

@@ -7,7 +7,6 @@ import io.iommusim.trace.csv.CanonicalCsvWriter;
 import io.iommusim.trace.generate.Workload;
 import io.iommusim.trace.generate.Workloads;
 import io.iommusim.trace.parquet.ParquetTraceWriter;
-import io.iommusim.translator.settings.Settings;
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.nio.file.Files;
@@ -22,14 +21,11 @@ import org.apache.spark.sql.SparkSession;
  */
 public final class GenerateJob {
   /** What to generate. */
-  public static final class Request {
+  public static final class Request extends OutputRequest {
     public String workload;
     public long events;
     public long seed = 1;
     public Map<String, String> options = Map.of();
-    public String out;
-    public boolean overwrite;
-    public Settings settings = Settings.defaults();
   }
 
   private final SparkSession spark;

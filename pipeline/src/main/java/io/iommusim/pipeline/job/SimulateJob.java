@@ -15,10 +15,8 @@ import io.iommusim.trace.EventKind;
 import io.iommusim.trace.TraceEvent;
 import io.iommusim.translator.FaultReason;
 import io.iommusim.translator.settings.ModelSettings;
-import io.iommusim.translator.settings.Settings;
 import io.iommusim.translator.stats.ReplayStats;
 import io.iommusim.translator.vtd.ContextTimeline;
-import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 import org.apache.spark.api.java.JavaRDD;
@@ -45,13 +43,7 @@ import org.apache.spark.storage.StorageLevel;
  */
 public final class SimulateJob {
   /** What to simulate and where the results go. */
-  public static final class Request {
-    public List<String> inputs = new ArrayList<>();
-    public String format = "auto";
-    public String out;
-    public boolean overwrite;
-    public Settings settings = Settings.defaults();
-  }
+  public static final class Request extends TraceJobRequest {}
 
   /** What a finished run reports back (also printed as the summary). */
   public static final class Result {
