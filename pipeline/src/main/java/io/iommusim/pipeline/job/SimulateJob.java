@@ -151,18 +151,19 @@ public final class SimulateJob {
         throw new IllegalStateException("record accounting failed: read " + read + " but replayed " + replayedRecords);
       }
 
-      Dataset<Row> faults = faultsTable(results, configId);
-      faults.write().parquet(committer.stagingPath("faults"));
       long faultCount = 0;
       for (io.iommusim.translator.stats.StatsCell c : stats.cells()) {
         faultCount += c.get(io.iommusim.translator.stats.DeviceCounter.FAULTS);
       }
-
+      // the tables are independent Spark jobs: submitting them together overlaps their scheduling
       List<Row> domainRows = StatsTables.domainStats(configId, stats);
-      write(domainRows, StatsTables.domainStatsSchema(), committer.stagingPath("domain_stats"));
-      write(StatsTables.deviceStats(configId, stats), StatsTables.deviceStatsSchema(), committer.stagingPath("device_stats"));
-      write(StatsTables.latencyHistogram(configId, stats), StatsTables.latencyHistogramSchema(),
-          committer.stagingPath("latency_histogram"));
+      runConcurrently(
+          () -> faultsTable(results, configId).write().parquet(committer.stagingPath("faults")),
+          () -> write(domainRows, StatsTables.domainStatsSchema(), committer.stagingPath("domain_stats")),
+          () -> write(StatsTables.deviceStats(configId, stats), StatsTables.deviceStatsSchema(),
+              committer.stagingPath("device_stats")),
+          () -> write(StatsTables.latencyHistogram(configId, stats), StatsTables.latencyHistogramSchema(),
+              committer.stagingPath("latency_histogram")));
       long t3 = System.nanoTime();
 
       info.add("version", "iommusim", Version.get());
@@ -208,6 +209,36 @@ public final class SimulateJob {
       return result;
     } finally {
       results.unpersist();
+    }
+  }
+
+  /** Runs the actions on their own threads and waits for all; the first failure is rethrown. */
+  private static void runConcurrently(Runnable... actions) {
+    java.util.concurrent.ExecutorService pool = java.util.concurrent.Executors.newFixedThreadPool(actions.length);
+    try {
+      List<java.util.concurrent.Future<?>> futures = new java.util.ArrayList<>();
+      for (Runnable a : actions) {
+        futures.add(pool.submit(a));
+      }
+      for (java.util.concurrent.Future<?> f : futures) {
+        try {
+          f.get();
+        } catch (java.util.concurrent.ExecutionException e) {
+          Throwable cause = e.getCause();
+          if (cause instanceof RuntimeException) {
+            throw (RuntimeException) cause;
+          }
+          if (cause instanceof Error) {
+            throw (Error) cause;
+          }
+          throw new IllegalStateException(cause);
+        } catch (InterruptedException e) {
+          Thread.currentThread().interrupt();
+          throw new IllegalStateException("interrupted while writing the result tables", e);
+        }
+      }
+    } finally {
+      pool.shutdownNow();
     }
   }
 
