@@ -3,7 +3,7 @@
 #
 #   bench/engine/run.sh                              # both benchmarks, short settings, with -prof gc
 #   bench/engine/run.sh hitDominated                 # extra arguments go to JMH (regex, -p, -prof ...)
-#   bench/engine/run.sh missDominated -p mappedPages=32768
+#   bench/engine/run.sh missDominated -p mappedPages=16384
 #   JMH_OPTS="-f 3 -wi 5 -w 5s -i 10 -r 5s" bench/engine/run.sh   # longer, steadier runs
 #   SKIP_BUILD=1 bench/engine/run.sh                 # reuse target/benchmarks.jar
 #
@@ -37,7 +37,7 @@ with_params = sys.argv[2] == "1"
 for r in results:
     method = r["benchmark"].rsplit(".", 1)[1]
     name = "engine." + re.sub(r"(?<!^)(?=[A-Z])", "_", method).lower()
-    if with_params and r.get("params"):
+    if r.get("params"):
         name += "[" + ",".join(f"{k}={v}" for k, v in sorted(r["params"].items())) + "]"
     m = r["primaryMetric"]
     # ops/us with one op per translation (@OperationsPerInvocation) = millions of translations per second
