@@ -121,7 +121,9 @@ class SampleTracesTest {
         "walk_latency_p50_ns", 252L, "walk_latency_p90_ns", 1002L, "walk_latency_p99_ns", 1002L,
         "walk_latency_max_ns", 1002L,
         // page table: 4 KiB x 4 + one 2 MiB leaf (512 pages); root + L3 + L2 + one L1 table
-        "maps", 2L, "unmaps", 1L, "mapped_pages", 516L, "unmapped_pages", 1L, "page_table_pages", 4L),
+        "maps", 2L, "unmaps", 1L, "mapped_pages", 516L, "unmapped_pages", 1L, "page_table_pages", 4L,
+        // no inv_* events in the trace: invalidation.mode=auto is strict, and the unmap at 220 invalidated at once
+        "strict_unmap_invalidations", 1L),
         "domain 1");
     assertRow(only(rows, "domain", 2), row(
         "unit", 0, "domain", 2, "devices", 1,

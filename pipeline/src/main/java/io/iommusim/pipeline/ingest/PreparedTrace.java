@@ -36,12 +36,15 @@ public final class PreparedTrace {
   public final PartitionBy clusteredBy;
   public final List<String> files;
   public final long events;
+  /** inv_* events in the trace (invalidation.mode=auto needs to know without reading it). */
+  public final long invalidations;
 
-  private PreparedTrace(String dir, PartitionBy clusteredBy, List<String> files, long events) {
+  private PreparedTrace(String dir, PartitionBy clusteredBy, List<String> files, long events, long invalidations) {
     this.dir = dir;
     this.clusteredBy = clusteredBy;
     this.files = files;
     this.events = events;
+    this.invalidations = invalidations;
   }
 
   /** Whether the layout serves replays partitioned as asked (unit groups contain device groups). */
@@ -74,7 +77,8 @@ public final class PreparedTrace {
           files.add(new Path(dir, f).toString());
         }
       }
-      return new PreparedTrace(path, clusteredBy, files, Long.parseLong(p.getProperty("events")));
+      return new PreparedTrace(path, clusteredBy, files, Long.parseLong(p.getProperty("events")),
+          Long.parseLong(p.getProperty("invalidations")));
     } catch (IOException e) {
       throw new UncheckedIOException("cannot read the layout of " + path, e);
     }
@@ -100,13 +104,14 @@ public final class PreparedTrace {
   }
 
   /** The layout file's text. */
-  public static String layoutText(PartitionBy clusteredBy, List<String> fileNames, long events) {
+  public static String layoutText(PartitionBy clusteredBy, List<String> fileNames, long events, long invalidations) {
     return "# iommusim prepared trace: every replay group lies in one file; each file is sorted by (ts_ns, seq)\n"
         + "format=" + FORMAT + "\n"
         + "version=" + VERSION + "\n"
         + "clustered_by=" + clusteredBy.name().toLowerCase() + "\n"
         + "sorted_by=ts_ns,seq\n"
         + "events=" + events + "\n"
+        + "invalidations=" + invalidations + "\n"
         + "files=" + String.join(",", fileNames) + "\n";
   }
 

@@ -26,12 +26,16 @@ final class ControlScan implements Serializable {
   final List<TraceEvent> control;
   /** Events per routing node ({@link ReplayGroups#nodeOf}), for balancing the replay. */
   final HashMap<Long, Long> eventsPerNode;
+  /** inv_* events: with invalidation.mode=auto their presence selects trace mode. */
+  final long invalidations;
 
-  ControlScan(int inputIndex, long records, List<TraceEvent> control, HashMap<Long, Long> eventsPerNode) {
+  ControlScan(int inputIndex, long records, List<TraceEvent> control, HashMap<Long, Long> eventsPerNode,
+      long invalidations) {
     this.inputIndex = inputIndex;
     this.records = records;
     this.control = control;
     this.eventsPerNode = eventsPerNode;
+    this.invalidations = invalidations;
   }
 
   static boolean isControl(TraceEvent e) {
@@ -43,12 +47,16 @@ final class ControlScan implements Serializable {
     List<TraceEvent> control = new ArrayList<>();
     HashMap<Long, Long> eventsPerNode = new HashMap<>();
     long records = 0;
+    long invalidations = 0;
     long lastNode = ReplayGroups.BROADCAST;
     long lastCount = 0;
     TraceEvent e = new TraceEvent();
     try (EventSource source = split.open()) {
       while (source.next(e)) {
         records++;
+        if (e.kind.isInvalidation()) {
+          invalidations++;
+        }
         if (isControl(e)) {
           control.add(e.copy());
         }
@@ -64,6 +72,6 @@ final class ControlScan implements Serializable {
     }
     eventsPerNode.merge(lastNode, lastCount, Long::sum);
     eventsPerNode.remove(ReplayGroups.BROADCAST);
-    return new ControlScan(split.input.index, records, control, eventsPerNode);
+    return new ControlScan(split.input.index, records, control, eventsPerNode, invalidations);
   }
 }

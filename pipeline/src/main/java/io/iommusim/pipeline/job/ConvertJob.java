@@ -111,7 +111,7 @@ public final class ConvertJob {
       }
       long n = spark.read().parquet(staging).count();
       writeText(fs, new Path(committer.staging(), PreparedTrace.LAYOUT),
-          PreparedTrace.layoutText(settings.partitionBy, names, n));
+          PreparedTrace.layoutText(settings.partitionBy, names, n, scan.invalidations));
       try (Writer out = new OutputStreamWriter(fs.create(new Path(committer.staging(), PreparedTrace.CONTROL)),
               StandardCharsets.UTF_8);
           CanonicalCsvWriter csv = new CanonicalCsvWriter(out)) {

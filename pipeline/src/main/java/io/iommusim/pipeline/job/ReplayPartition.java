@@ -27,13 +27,14 @@ final class ReplayPartition implements Iterator<Row> {
   private boolean inputDone;
   private boolean statsEmitted;
 
-  ReplayPartition(EventCursor input, TraceEvent[] broadcast, ContextTimeline timeline, ModelSettings settings) {
+  ReplayPartition(EventCursor input, TraceEvent[] broadcast, ContextTimeline timeline, ModelSettings settings,
+      ModelSettings.InvalidationMode invalidation) {
     this.input = input;
     this.broadcast = broadcast;
     this.translator = new VtdTranslator(settings,
         (ts, seq, unit, sid, pasid, domain, addr, write, reason) ->
             pending.add(FaultRows.fault(ts, seq, unit, sid, pasid, domain, addr, write, reason)),
-        BusPresence.of(timeline));
+        BusPresence.of(timeline), invalidation);
   }
 
   @Override

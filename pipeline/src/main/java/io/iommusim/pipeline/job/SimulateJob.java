@@ -96,7 +96,7 @@ public final class SimulateJob {
     TraceScan scan;
     if (prepared != null) {
       inputs = List.of(Input.of(0, prepared.dir, TraceInputs.Format.PARQUET));
-      scan = TraceScan.ofPrepared(inputs, prepared.events, prepared.controlEvents(conf), settings);
+      scan = TraceScan.ofPrepared(inputs, prepared.events, prepared.invalidations, prepared.controlEvents(conf), settings);
     } else {
       inputs = TraceInputs.resolve(request.inputs, request.format, conf);
       scan = TraceScan.run(jsc, inputs, settings, TraceScan.maxPartitions(spark));
@@ -107,6 +107,7 @@ public final class SimulateJob {
     Broadcast<ContextTimeline> timeline = jsc.broadcast(scan.timeline);
     Broadcast<TraceEvent[]> broadcastEvents = jsc.broadcast(scan.broadcast);
     Broadcast<ModelSettings> model = jsc.broadcast(settings);
+    ModelSettings.InvalidationMode invalidation = settings.invalidationFor(scan.invalidations > 0);
     Broadcast<SourceNames> names = jsc.broadcast(new SourceNames(inputs));
 
     JavaRDD<Row> replayed;
@@ -118,7 +119,7 @@ public final class SimulateJob {
               return java.util.Collections.emptyIterator();
             }
             return new ReplayPartition(new PreparedFileCursor(files.next()), broadcastEvents.value(),
-                timeline.value(), model.value());
+                timeline.value(), model.value(), invalidation);
           });
     } else {
       JavaRDD<Row> routed = jsc.parallelize(scan.splits, Math.max(1, scan.splits.size()))
@@ -127,7 +128,7 @@ public final class SimulateJob {
           .repartition(scan.groups.partitions(), col(EventRows.GROUP))
           .sortWithinPartitions(col("ts_ns"), col("seq"));
       replayed = sorted.toJavaRDD().mapPartitions(rows -> new ReplayPartition(
-          new RowCursor(rows, names.value()), broadcastEvents.value(), timeline.value(), model.value()));
+          new RowCursor(rows, names.value()), broadcastEvents.value(), timeline.value(), model.value(), invalidation));
     }
     Dataset<Row> results = spark.createDataFrame(replayed, FaultRows.SCHEMA).persist(StorageLevel.MEMORY_AND_DISK());
 
@@ -163,7 +164,9 @@ public final class SimulateJob {
           () -> write(StatsTables.deviceStats(configId, stats), StatsTables.deviceStatsSchema(),
               committer.stagingPath("device_stats")),
           () -> write(StatsTables.latencyHistogram(configId, stats), StatsTables.latencyHistogramSchema(),
-              committer.stagingPath("latency_histogram")));
+              committer.stagingPath("latency_histogram")),
+          () -> write(StatsTables.security(configId, stats), StatsTables.securitySchema(),
+              committer.stagingPath("security")));
       long t3 = System.nanoTime();
 
       info.add("version", "iommusim", Version.get());
@@ -172,6 +175,8 @@ public final class SimulateJob {
       for (Map.Entry<String, String> s : request.settings.asMap().entrySet()) {
         info.add("setting", s.getKey(), s.getValue());
       }
+      info.add("model", "invalidation.mode", invalidation.name().toLowerCase());
+      info.add("records", "invalidation_events", scan.invalidations);
       for (Input in : inputs) {
         info.add("input", "file." + in.index, in.path);
         info.add("input", "file." + in.index + ".format", in.format.name().toLowerCase());

@@ -26,9 +26,12 @@ final class TraceScan {
   final TraceEvent[] broadcast;
   /** Every control event (context events and broadcast events), in (ts_ns, seq) order. */
   final List<TraceEvent> control;
+  /** inv_* events in the trace. */
+  final long invalidations;
 
   private TraceScan(List<Input> inputs, List<InputSplit> splits, long[] recordsPerInput, ContextTimeline timeline,
-      ReplayGroups groups, TraceEvent[] broadcast, List<TraceEvent> control) {
+      ReplayGroups groups, TraceEvent[] broadcast, List<TraceEvent> control, long invalidations) {
+    this.invalidations = invalidations;
     this.inputs = inputs;
     this.splits = splits;
     this.recordsPerInput = recordsPerInput;
@@ -58,21 +61,24 @@ final class TraceScan {
   }
 
   /** The scan of a prepared trace: its control events are stored beside it, nothing is read. */
-  static TraceScan ofPrepared(List<Input> inputs, long events, List<TraceEvent> controlEvents, ModelSettings settings) {
+  static TraceScan ofPrepared(List<Input> inputs, long events, long invalidations, List<TraceEvent> controlEvents,
+      ModelSettings settings) {
     long[] records = new long[inputs.size()];
     records[0] = events;
-    return fromScans(inputs, List.of(), List.of(new ControlScan(0, 0, controlEvents, new java.util.HashMap<>())),
-        settings, records, 1);
+    return fromScans(inputs, List.of(),
+        List.of(new ControlScan(0, 0, controlEvents, new java.util.HashMap<>(), invalidations)), settings, records, 1);
   }
 
   private static TraceScan fromScans(List<Input> inputs, List<InputSplit> splits, List<ControlScan> scans,
       ModelSettings settings, long[] records, int maxPartitions) {
     List<TraceEvent> broadcast = new ArrayList<>();
     List<TraceEvent> control = new ArrayList<>();
+    long invalidations = 0;
     ContextTimeline.Builder timeline = new ContextTimeline.Builder();
     ReplayGroups.Builder groups = new ReplayGroups.Builder(settings.partitionBy);
     for (ControlScan s : scans) {
       records[s.inputIndex] += s.records;
+      invalidations += s.invalidations;
       s.eventsPerNode.forEach(groups::addEvents);
       for (TraceEvent e : s.control) {
         control.add(e);
@@ -88,6 +94,6 @@ final class TraceScan {
     broadcast.sort(order);
     control.sort(order);
     return new TraceScan(inputs, splits, records, timeline.build(), groups.build(maxPartitions),
-        broadcast.toArray(new TraceEvent[0]), control);
+        broadcast.toArray(new TraceEvent[0]), control, invalidations);
   }
 }

@@ -191,6 +191,39 @@ public final class StatsTables {
     for (Aggregate a : byDomain(stats).values()) {
       addHistogramRows(rows, configId, a.sum.unit, a.sum.domain, "translation", a.sum.translationLatency);
       addHistogramRows(rows, configId, a.sum.unit, a.sum.domain, "walk", a.sum.walkLatency);
+      addHistogramRows(rows, configId, a.sum.unit, a.sum.domain, "stale_exposure", a.sum.staleExposure);
+    }
+    return rows;
+  }
+
+  // ---- security -------------------------------------------------------------------------------
+
+  public static StructType securitySchema() {
+    return DataTypes.createStructType(List.of(
+        DataTypes.createStructField("config_id", DataTypes.StringType, false),
+        DataTypes.createStructField("unit", DataTypes.IntegerType, false),
+        DataTypes.createStructField("sid", DataTypes.IntegerType, false),
+        DataTypes.createStructField("bdf", DataTypes.StringType, false),
+        DataTypes.createStructField("domain", DataTypes.IntegerType, false),
+        DataTypes.createStructField("translations", DataTypes.LongType, false),
+        DataTypes.createStructField("dma_blocked", DataTypes.LongType, false),
+        DataTypes.createStructField("stale_hits", DataTypes.LongType, false),
+        DataTypes.createStructField("stale_bytes", DataTypes.LongType, false),
+        DataTypes.createStructField("exposure_p50_ns", DataTypes.LongType, true),
+        DataTypes.createStructField("exposure_p99_ns", DataTypes.LongType, true),
+        DataTypes.createStructField("exposure_max_ns", DataTypes.LongType, true)));
+  }
+
+  /** One row per (unit, device, domain): what the IOMMU blocked and what got through stale entries. */
+  public static List<Row> security(String configId, ReplayStats stats) {
+    List<Row> rows = new ArrayList<>();
+    for (StatsCell c : stats.cells()) {
+      Histogram x = c.staleExposure;
+      boolean none = x.getTotalCount() == 0;
+      rows.add(RowFactory.create(configId, c.unit, c.sid, Sid.format(c.sid), c.domain,
+          c.get(DeviceCounter.TRANSLATIONS), c.get(DeviceCounter.FAULTS),
+          c.get(DeviceCounter.STALE_HITS), c.get(DeviceCounter.STALE_BYTES),
+          none ? null : percentile(x, 50), none ? null : percentile(x, 99), none ? null : x.getMaxValue()));
     }
     return rows;
   }

@@ -11,7 +11,8 @@ public final class ModelSettings implements java.io.Serializable {
 
   public enum DmaSplit { PAGE, TLP }
 
-  public enum InvalidationMode { STRICT }
+  /** How cached translations are invalidated; AUTO resolves to TRACE or STRICT, see {@link #invalidationFor}. */
+  public enum InvalidationMode { AUTO, TRACE, STRICT, LAZY }
 
   public final Settings source;
   public final PartitionBy partitionBy;
@@ -23,6 +24,14 @@ public final class ModelSettings implements java.io.Serializable {
   public final CacheSettings[] psc = new CacheSettings[6];
   public final CacheSettings contextCache;
   public final InvalidationMode invalidationMode;
+  public final int lazyQueueSize;
+  public final long lazyTimeoutNs;
+  /** Requester ids with ATS (a device TLB); empty = none. */
+  public final java.util.Set<Integer> atsDevices;
+  public final boolean atsAllDevices;
+  public final CacheSettings devtlb;
+  public final int devtlbLookupNs;
+  public final int atsRoundTripNs;
   public final int iotlbLookupNs;
   public final int contextCacheLookupNs;
   public final int pscLookupNs;
@@ -48,6 +57,24 @@ public final class ModelSettings implements java.io.Serializable {
     }
     this.contextCache = CacheSettings.parse(s, "context_cache", true);
     this.invalidationMode = choice(s, "invalidation.mode", InvalidationMode.class);
+    this.lazyQueueSize = intIn(s, "invalidation.lazy.queue_size", 1, 1 << 24);
+    this.lazyTimeoutNs = longIn(s, "invalidation.lazy.timeout_ns", 1, Long.MAX_VALUE / 4);
+    String ats = s.get("ats.devices");
+    this.atsAllDevices = ats.equals("all");
+    java.util.Set<Integer> atsSet = new java.util.TreeSet<>();
+    if (!atsAllDevices && !ats.isEmpty()) {
+      for (String part : ats.split(",")) {
+        int sid = io.iommusim.trace.Sid.parse(part.trim());
+        if (sid < 0) {
+          throw new SettingsException("ats.devices: '" + part.trim() + "' is not a requester id (bb:dd.f, ssss:bb:dd.f or a number)");
+        }
+        atsSet.add(sid);
+      }
+    }
+    this.atsDevices = java.util.Collections.unmodifiableSet(atsSet);
+    this.devtlb = CacheSettings.parse(s, "devtlb", false);
+    this.devtlbLookupNs = intIn(s, "latency.devtlb_lookup_ns", 0, 1_000_000);
+    this.atsRoundTripNs = intIn(s, "latency.ats_round_trip_ns", 0, 1_000_000);
     this.iotlbLookupNs = intIn(s, "latency.iotlb_lookup_ns", 0, 1_000_000);
     this.contextCacheLookupNs = intIn(s, "latency.context_cache_lookup_ns", 0, 1_000_000);
     this.pscLookupNs = intIn(s, "latency.psc_lookup_ns", 0, 1_000_000);
@@ -62,6 +89,30 @@ public final class ModelSettings implements java.io.Serializable {
   /** Page-table levels for the address width: 3, 4 or 5. */
   public int levels() {
     return (addressWidth - 12) / 9;
+  }
+
+  /** Whether a device (any unit) has ATS, i.e. a device TLB. */
+  public boolean hasAts(int sid) {
+    return atsAllDevices || atsDevices.contains(sid);
+  }
+
+  /**
+   * The invalidation mode in force: AUTO is TRACE when the trace carries inv_* events (its own
+   * invalidations are then the truth) and STRICT otherwise.
+   */
+  public InvalidationMode invalidationFor(boolean traceHasInvalidations) {
+    if (invalidationMode != InvalidationMode.AUTO) {
+      return invalidationMode;
+    }
+    return traceHasInvalidations ? InvalidationMode.TRACE : InvalidationMode.STRICT;
+  }
+
+  static long longIn(Settings s, String key, long min, long max) {
+    long v = longOf(s, key);
+    if (v < min || v > max) {
+      throw new SettingsException(key + ": " + v + " is outside " + min + ".." + max);
+    }
+    return v;
   }
 
   static int intIn(Settings s, String key, int min, int max) {

@@ -40,7 +40,19 @@ public enum DeviceCounter {
   FAULTS_WRITE("faults_write"),
   FAULTS_READ("faults_read"),
   /** Sum of the latency of every translation, in ns (the mean is this over translations). */
-  LATENCY_SUM_NS("latency_sum_ns");
+  LATENCY_SUM_NS("latency_sum_ns"),
+  /** ATS devices: translations served by the device's own TLB (they never reach the IOMMU). */
+  DEVTLB_HITS("devtlb_hits"),
+  /** ATS devices: device-TLB misses, each a translation request to the IOMMU. */
+  DEVTLB_MISSES("devtlb_misses"),
+  /** Device-TLB invalidations that reached the device (inv_devtlb, and strict/lazy flushes). */
+  DEVTLB_INVALIDATIONS("devtlb_invalidations"),
+  /** IOTLB or device-TLB hits on an entry whose mapping was removed or changed after the fill. */
+  STALE_HITS("stale_hits"),
+  /** Bytes of DMA served by those stale hits. */
+  STALE_BYTES("stale_bytes"),
+  /** Context-cache hits on an entry that no longer matches the device's context (trace mode). */
+  STALE_CONTEXT_HITS("stale_context_hits");
 
   private static final DeviceCounter[] VALUES = values();
   public static final int COUNT = VALUES.length;

@@ -17,7 +17,19 @@ public enum DomainCounter {
   /** Superpage leaves removed whole by an unmap that covered only part of them (Linux semantics). */
   SUPERPAGE_UNMAPS_BEYOND_RANGE("superpage_unmaps_beyond_range"),
   /** Page-table pages (4 KiB tables) allocated for the domain. */
-  PAGE_TABLE_PAGES("page_table_pages");
+  PAGE_TABLE_PAGES("page_table_pages"),
+  /** The trace's domain-selective inv_iotlb events. */
+  INV_IOTLB_DOMAIN("inv_iotlb_domain"),
+  /** The trace's page-selective inv_iotlb events. */
+  INV_IOTLB_PAGE("inv_iotlb_page"),
+  /** invalidation.mode=strict: unmaps invalidated at once. */
+  STRICT_UNMAP_INVALIDATIONS("strict_unmap_invalidations"),
+  /** invalidation.mode=lazy: unmaps put in the flush queue. */
+  LAZY_QUEUED_UNMAPS("lazy_queued_unmaps"),
+  /** invalidation.mode=lazy: domain-wide flushes because an unmap found the queue full. */
+  LAZY_FLUSHES_QUEUE_FULL("lazy_flushes_queue_full"),
+  /** invalidation.mode=lazy: domain-wide flushes when the timeout after the first queued unmap passed. */
+  LAZY_FLUSHES_TIMEOUT("lazy_flushes_timeout");
 
   private static final DomainCounter[] VALUES = values();
   public static final int COUNT = VALUES.length;

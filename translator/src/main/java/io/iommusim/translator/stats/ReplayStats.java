@@ -86,6 +86,7 @@ public final class ReplayStats {
         writeLongs(out, c.counters);
         writeHistogram(out, c.translationLatency);
         writeHistogram(out, c.walkLatency);
+        writeHistogram(out, c.staleExposure);
       }
       out.writeInt(domains.size());
       for (DomainCell d : domains.values()) {
@@ -113,6 +114,7 @@ public final class ReplayStats {
         readLongs(in, c.counters);
         c.translationLatency.add(readHistogram(in));
         c.walkLatency.add(readHistogram(in));
+        c.staleExposure.add(readHistogram(in));
       }
       int m = in.readInt();
       for (int i = 0; i < m; i++) {

@@ -3,9 +3,9 @@ package io.iommusim.translator.stats;
 import org.HdrHistogram.Histogram;
 
 /**
- * Statistics of one device while in one domain on one unit: counters and the latency histograms.
- * Translation latency holds every translation; walk latency every page walk (ns, exact below 2048 ns,
- * 3 significant digits above).
+ * Statistics of one device while in one domain on one unit: counters and histograms (ns, exact below
+ * 2048 ns, 3 significant digits above). Translation latency holds every translation; walk latency
+ * every page walk; stale exposure every stale hit.
  */
 public final class StatsCell {
   public final int unit;
@@ -14,6 +14,8 @@ public final class StatsCell {
   public final long[] counters = new long[DeviceCounter.COUNT];
   public final Histogram translationLatency = newHistogram();
   public final Histogram walkLatency = newHistogram();
+  /** Exposure time of every stale hit: the hit's time minus the time its mapping was removed or changed. */
+  public final Histogram staleExposure = newHistogram();
 
   public StatsCell(int unit, int sid, int domain) {
     this.unit = unit;
@@ -38,5 +40,6 @@ public final class StatsCell {
     }
     translationLatency.add(other.translationLatency);
     walkLatency.add(other.walkLatency);
+    staleExposure.add(other.staleExposure);
   }
 }

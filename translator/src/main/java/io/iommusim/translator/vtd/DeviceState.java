@@ -7,6 +7,8 @@ final class DeviceState {
   final int unit;
   final int sid;
   final TranslationCaches caches;
+  /** The device's own TLB when it has ATS, else null. Tagged with domain 0: an ATS cache is not domain-tagged. */
+  final Iotlb deviceTlb;
   /** Context entry present (attach or attach_passthrough, not yet detached). */
   boolean attached;
   boolean passthrough;
@@ -17,9 +19,10 @@ final class DeviceState {
   /** Statistics cell of (unit, sid, domainId); null until the device's first DMA in this context. */
   StatsCell cell;
 
-  DeviceState(int unit, int sid, TranslationCaches caches) {
+  DeviceState(int unit, int sid, TranslationCaches caches, Iotlb deviceTlb) {
     this.unit = unit;
     this.sid = sid;
     this.caches = caches;
+    this.deviceTlb = deviceTlb;
   }
 }

@@ -13,12 +13,26 @@ final class DomainState {
   final DomainCell stats;
   /** Cache sets of every device that has been attached to this domain in this replay. */
   final List<TranslationCaches> cacheSets = new ArrayList<>(2);
+  /** Device TLBs of ATS devices that have been attached to this domain in this replay. */
+  final List<Iotlb> deviceTlbs = new ArrayList<>(1);
+  /** invalidation.mode=lazy: unmaps in the flush queue, and when the queue's timer fires. */
+  int lazyQueued;
+  long lazyDeadline = Long.MAX_VALUE;
 
   DomainState(int unit, int domain, int addressWidth, DomainCell stats) {
     this.unit = unit;
     this.domain = domain;
     this.pageTable = new IoPageTable(addressWidth);
     this.stats = stats;
+  }
+
+  void addDeviceTlb(Iotlb t) {
+    for (Iotlb existing : deviceTlbs) {
+      if (existing == t) {
+        return;
+      }
+    }
+    deviceTlbs.add(t);
   }
 
   void addCacheSet(TranslationCaches c) {

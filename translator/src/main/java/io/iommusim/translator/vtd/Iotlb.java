@@ -18,8 +18,12 @@ public final class Iotlb {
   final TagCache cache;
   final byte[] perm;
   final byte[] sizeCode;
-  /** Stamp of the page-table leaf the entry was filled from (tells a stale entry later). */
+  /** Stamp of the page-table leaf the entry was filled from. */
   final long[] stamp;
+  /** When the entry's mapping was removed or changed ({@link #FRESH} while it still matches). */
+  final long[] staleSince;
+
+  static final long FRESH = Long.MIN_VALUE;
   private final int[] entriesBySize = new int[3];
   private long flushesSeen;
 
@@ -31,6 +35,7 @@ public final class Iotlb {
     this.perm = new byte[cache.capacity()];
     this.sizeCode = new byte[cache.capacity()];
     this.stamp = new long[cache.capacity()];
+    this.staleSince = new long[cache.capacity()];
   }
 
   static long tag(int domain, int code, long vpn) {
@@ -64,8 +69,12 @@ public final class Iotlb {
     return false;
   }
 
-  /** Fills an entry; returns 1 when a valid entry was evicted, else 0. Flush-on-full flushes are in {@link #fullFlushes()}. */
-  int insert(int domain, long iova, int code, int permission, long leafStamp) {
+  /**
+   * Fills an entry; returns 1 when a valid entry was evicted, else 0. Flush-on-full flushes are in
+   * {@link #fullFlushes()}. {@code staleSinceNs} is {@link #FRESH}, or the stale time of the entry the
+   * translation was copied from (a device TLB filled from a stale IOTLB entry is just as stale).
+   */
+  int insert(int domain, long iova, int code, int permission, long leafStamp, long staleSinceNs) {
     long vpn = iova >>> PageSizes.shift(code);
     int slot = cache.insert(tag(domain, code, vpn), vpn);
     int evicted = 0;
@@ -80,6 +89,7 @@ public final class Iotlb {
     perm[slot] = (byte) permission;
     sizeCode[slot] = (byte) code;
     stamp[slot] = leafStamp;
+    staleSince[slot] = staleSinceNs;
     return evicted;
   }
 
@@ -137,6 +147,51 @@ public final class Iotlb {
         }
       }
     }
+  }
+
+  /**
+   * Marks the domain's entries whose page intersects [start, end) as stale from {@code tsNs} on
+   * (entries already stale keep their earlier time): their mapping was removed or changed, but
+   * nothing invalidated them, so a later hit reaches memory the device no longer owns.
+   */
+  void markStaleRange(int domain, long start, long end, long tsNs) {
+    long pages4k = ((end - 1) >>> 12) - (start >>> 12) + 1;
+    if (pages4k > cache.capacity()) {
+      for (int slot = 0; slot < cache.capacity(); slot++) {
+        if (cache.isValid(slot)) {
+          long tag = cache.tagAt(slot);
+          int shift = PageSizes.shift(codeOf(tag));
+          long pageStart = vpnOf(tag) << shift;
+          if (domainOf(tag) == domain && pageStart < end && pageStart + (1L << shift) > start) {
+            markStale(slot, tsNs);
+          }
+        }
+      }
+      return;
+    }
+    for (int code = 0; code < 3; code++) {
+      if (entriesBySize[code] == 0) {
+        continue;
+      }
+      int shift = PageSizes.shift(code);
+      for (long vpn = start >>> shift; vpn <= (end - 1) >>> shift; vpn++) {
+        int slot = cache.probe(tag(domain, code, vpn), vpn);
+        if (slot >= 0) {
+          markStale(slot, tsNs);
+        }
+      }
+    }
+  }
+
+  private void markStale(int slot, long tsNs) {
+    if (staleSince[slot] == FRESH) {
+      staleSince[slot] = tsNs;
+    }
+  }
+
+  /** Drops the entry of the last successful {@link #lookup}. */
+  void dropHit() {
+    drop(hitSlot);
   }
 
   private void drop(int slot) {

@@ -17,6 +17,14 @@ public final class TranslationCaches {
   final int lowestPscLevel;
   /** Null when context_cache.entries = 0. */
   final TagCache contextCache;
+  /**
+   * The context entry each context-cache slot holds, as it was when cached: a hit translates with
+   * this (in trace mode it can differ from the device's current context until an inv_context).
+   * Only present entries are cached.
+   */
+  final DomainState[] cachedDomain;
+  final int[] cachedDomainId;
+  final boolean[] cachedPassthrough;
 
   /**
    * @param ownerSeed distinguishes owners so that random replacement draws differ per cache set but
@@ -35,6 +43,10 @@ public final class TranslationCaches {
     }
     this.lowestPscLevel = lowest;
     this.contextCache = s.contextCache.newCache(mix(seed + 7));
+    int contexts = contextCache == null ? 0 : contextCache.capacity();
+    this.cachedDomain = new DomainState[contexts];
+    this.cachedDomainId = new int[contexts];
+    this.cachedPassthrough = new boolean[contexts];
   }
 
   static long mix(long z) {

@@ -4,6 +4,9 @@ import static io.iommusim.translator.stats.DeviceCounter.CONTEXT_CACHE_HITS;
 import static io.iommusim.translator.stats.DeviceCounter.CONTEXT_CACHE_MISSES;
 import static io.iommusim.translator.stats.DeviceCounter.CONTEXT_MEMORY_READS;
 import static io.iommusim.translator.stats.DeviceCounter.DMA_BYTES;
+import static io.iommusim.translator.stats.DeviceCounter.DEVTLB_HITS;
+import static io.iommusim.translator.stats.DeviceCounter.DEVTLB_INVALIDATIONS;
+import static io.iommusim.translator.stats.DeviceCounter.DEVTLB_MISSES;
 import static io.iommusim.translator.stats.DeviceCounter.DMA_EVENTS;
 import static io.iommusim.translator.stats.DeviceCounter.FAULTS;
 import static io.iommusim.translator.stats.DeviceCounter.FAULTS_BEYOND_WIDTH;
@@ -19,6 +22,9 @@ import static io.iommusim.translator.stats.DeviceCounter.LATENCY_SUM_NS;
 import static io.iommusim.translator.stats.DeviceCounter.PAGE_WALKS;
 import static io.iommusim.translator.stats.DeviceCounter.PASSTHROUGH_ACCESSES;
 import static io.iommusim.translator.stats.DeviceCounter.PSC_MISSES;
+import static io.iommusim.translator.stats.DeviceCounter.STALE_BYTES;
+import static io.iommusim.translator.stats.DeviceCounter.STALE_CONTEXT_HITS;
+import static io.iommusim.translator.stats.DeviceCounter.STALE_HITS;
 import static io.iommusim.translator.stats.DeviceCounter.TRANSLATIONS;
 import static io.iommusim.translator.stats.DeviceCounter.WALK_MEMORY_READS;
 
@@ -30,6 +36,7 @@ import io.iommusim.translator.FaultSink;
 import io.iommusim.translator.ReplayException;
 import io.iommusim.translator.pagetable.IoPageTable;
 import io.iommusim.translator.settings.ModelSettings;
+import io.iommusim.translator.settings.ModelSettings.InvalidationMode;
 import io.iommusim.translator.stats.DeviceCounter;
 import io.iommusim.translator.stats.DomainCell;
 import io.iommusim.translator.stats.DomainCounter;
@@ -66,13 +73,30 @@ public final class VtdTranslator {
   private final int lookupNs;
   private final int pscLookupNs;
   private final long[] eventsByKind;
+  private final InvalidationMode mode;
+  private final int devtlbLookupNs;
+  private final int atsRoundTripNs;
+  /** invalidation.mode=lazy: domains with queued unmaps, and the earliest of their timers. */
+  private final java.util.ArrayList<DomainState> lazyPending = new java.util.ArrayList<>();
+  private long nextLazyDeadline = Long.MAX_VALUE;
 
   private DeviceState lastDevice;
 
   // results of the last translation, read by the DMA splitting loop
   private int lastPageCode;
+  private boolean lastStale;
 
-  public VtdTranslator(ModelSettings settings, FaultSink faults, BusPresence buses) {
+  /**
+   * @param mode the invalidation mode in force (AUTO must be resolved by the caller, who can see
+   *     whether the trace has inv_* events: {@link ModelSettings#invalidationFor})
+   */
+  public VtdTranslator(ModelSettings settings, FaultSink faults, BusPresence buses, InvalidationMode mode) {
+    if (mode == InvalidationMode.AUTO) {
+      throw new IllegalArgumentException("resolve invalidation.mode=auto first (ModelSettings.invalidationFor)");
+    }
+    this.mode = mode;
+    this.devtlbLookupNs = settings.devtlbLookupNs;
+    this.atsRoundTripNs = settings.atsRoundTripNs;
     this.settings = settings;
     this.faults = faults;
     this.buses = buses;
@@ -83,14 +107,26 @@ public final class VtdTranslator {
     this.eventsByKind = stats.eventsByKind();
   }
 
+  /** A partition's translator; invalidation.mode=auto is taken as strict (see the 4-argument form). */
+  public VtdTranslator(ModelSettings settings, FaultSink faults, BusPresence buses) {
+    this(settings, faults, buses, settings.invalidationFor(false));
+  }
+
   /** A translator that sees the whole trace (local runs, tests): bus presence from its own events. */
   public VtdTranslator(ModelSettings settings, FaultSink faults) {
     this(settings, faults, BusPresence.local());
   }
 
+  public InvalidationMode invalidationMode() {
+    return mode;
+  }
+
   /** Applies one event and counts it as replayed here. */
   public void apply(TraceEvent e) {
     eventsByKind[e.kind.ordinal()]++;
+    if (e.tsNs >= nextLazyDeadline) {
+      expireLazyQueues(e.tsNs);
+    }
     switch (e.kind) {
       case DMA_READ:
       case DMA_WRITE:
@@ -113,9 +149,12 @@ public final class VtdTranslator {
       case INV_CONTEXT:
         invalidateContext(e);
         break;
+      case INV_DEVTLB:
+        invalidateDeviceTlb(e);
+        break;
       default:
-        // msi, irte_*, inv_devtlb, inv_iec: interrupt remapping and device TLBs are not modelled
-        // yet; fault_observed is never replayed. Counted by kind in run_info.
+        // msi, irte_*, inv_iec: interrupt remapping is not modelled yet; fault_observed is never
+        // replayed. Counted by kind in run_info.
         break;
     }
   }
@@ -125,10 +164,15 @@ public final class VtdTranslator {
    * it: the caller counts it once.
    */
   public void applyBroadcast(TraceEvent e) {
+    if (e.tsNs >= nextLazyDeadline) {
+      expireLazyQueues(e.tsNs);
+    }
     if (e.kind == EventKind.INV_IOTLB) {
       invalidateIotlb(e);
     } else if (e.kind == EventKind.INV_CONTEXT) {
       invalidateContext(e);
+    } else if (e.kind == EventKind.INV_DEVTLB) {
+      invalidateDeviceTlb(e);
     }
   }
 
@@ -166,7 +210,8 @@ public final class VtdTranslator {
     long key = deviceKey(unit, sid);
     d = devices.get(key);
     if (d == null) {
-      d = new DeviceState(unit, sid, cachesFor(unit, sid));
+      Iotlb deviceTlb = settings.hasAts(sid) ? new Iotlb(settings.devtlb, TranslationCaches.mix(settings.randomSeed ^ key ^ 0xA75L)) : null;
+      d = new DeviceState(unit, sid, cachesFor(unit, sid), deviceTlb);
       devices.put(key, d);
     }
     lastDevice = d;
@@ -223,6 +268,9 @@ public final class VtdTranslator {
       dev.passthrough = false;
       dev.domain = domain(e.unit, e.domain);
       dev.domain.addCacheSet(dev.caches);
+      if (dev.deviceTlb != null) {
+        dev.domain.addDeviceTlb(dev.deviceTlb);
+      }
       dev.domainId = e.domain;
     } else {
       if (e.domain != -1) {
@@ -238,11 +286,15 @@ public final class VtdTranslator {
       buses.apply(e.unit, e.sid, dev.attached);
     }
     // Linux changes a present context entry only with a device-selective context-cache
-    // invalidation and a domain-selective IOTLB invalidation of the old domain.
-    if (wasAttached) {
+    // invalidation, a domain-selective IOTLB invalidation of the old domain and a device-TLB flush.
+    // In trace mode only the trace's own invalidations act.
+    if (wasAttached && mode != InvalidationMode.TRACE) {
       dev.caches.invalidateContext(dev.sid);
       if (old != null) {
         dev.caches.invalidateDomain(old.domain);
+      }
+      if (dev.deviceTlb != null) {
+        dev.deviceTlb.clear();
       }
     }
   }
@@ -269,8 +321,43 @@ public final class VtdTranslator {
     k[DomainCounter.SUPERPAGE_SPLITS.ordinal()] += pt.superpagesSplit() - splitsBefore;
     k[DomainCounter.PAGE_TABLE_PAGES.ordinal()] = pt.tables();
     if (overlaps > 0 || pt.superpagesSplit() != splitsBefore) {
-      // the new leaves replace translations that caches may hold
-      invalidateRange(dom, e.addr, e.addr + e.size);
+      // The new leaves replace translations the caches may hold. Replaced subtrees would leave
+      // stale paging-structure-cache entries, which the model does not follow: those always go.
+      long start = e.addr;
+      long end = e.addr + e.size;
+      for (int i = 0; i < dom.cacheSets.size(); i++) {
+        TranslationCaches c = dom.cacheSets.get(i);
+        for (PagingStructureCache psc : c.psc) {
+          if (psc != null) {
+            psc.invalidateRange(dom.domain, start, end);
+          }
+        }
+      }
+      removedOrChanged(dom, start, end, e.tsNs);
+    }
+  }
+
+  /**
+   * The mappings of [start, end) were removed or changed at tsNs: strict invalidates the cached
+   * leaves at once; trace and lazy leave them, marked stale from now on.
+   */
+  private void removedOrChanged(DomainState dom, long start, long end, long tsNs) {
+    boolean strict = mode == InvalidationMode.STRICT;
+    for (int i = 0; i < dom.cacheSets.size(); i++) {
+      Iotlb iotlb = dom.cacheSets.get(i).iotlb;
+      if (strict) {
+        iotlb.invalidateRange(dom.domain, start, end);
+      } else {
+        iotlb.markStaleRange(dom.domain, start, end, tsNs);
+      }
+    }
+    for (int i = 0; i < dom.deviceTlbs.size(); i++) {
+      Iotlb atc = dom.deviceTlbs.get(i);
+      if (strict) {
+        atc.invalidateRange(0, start, end);
+      } else {
+        atc.markStaleRange(0, start, end, tsNs);
+      }
     }
   }
 
@@ -292,13 +379,59 @@ public final class VtdTranslator {
     k[DomainCounter.UNMAP_OF_UNMAPPED_PAGES.ordinal()] += pt.unmapOfUnmappedPages() - missingBefore;
     long beyond = pt.superpageUnmapsBeyondRange() - beyondBefore;
     k[DomainCounter.SUPERPAGE_UNMAPS_BEYOND_RANGE.ordinal()] += beyond;
-    // Strict invalidation of the leaves only: Linux flushes an unmap with the invalidation hint
-    // IH=1 (paging-structure caches kept) unless page-table pages were freed, and this model never
-    // frees them, so cached non-leaf entries stay valid. A superpage removed whole reaches beyond the
-    // range, but the IOTLB drops every superpage entry that intersects the range.
-    for (int i = 0; i < dom.cacheSets.size(); i++) {
-      dom.cacheSets.get(i).iotlb.invalidateRange(dom.domain, e.addr, e.addr + e.size);
+    // Leaves only: Linux flushes an unmap with the invalidation hint IH=1 (paging-structure caches
+    // kept) unless page-table pages were freed, and this model never frees them, so cached non-leaf
+    // entries stay valid. A superpage removed whole reaches beyond the range, but the IOTLB drops
+    // (or marks) every superpage entry that intersects the range.
+    if (mode == InvalidationMode.LAZY) {
+      if (dom.lazyQueued >= settings.lazyQueueSize) {
+        flushDomain(dom);
+        k[DomainCounter.LAZY_FLUSHES_QUEUE_FULL.ordinal()]++;
+      }
+      if (dom.lazyQueued++ == 0) {
+        dom.lazyDeadline = e.tsNs + settings.lazyTimeoutNs;
+        lazyPending.add(dom);
+        nextLazyDeadline = Math.min(nextLazyDeadline, dom.lazyDeadline);
+      }
+      k[DomainCounter.LAZY_QUEUED_UNMAPS.ordinal()]++;
+    } else if (mode == InvalidationMode.STRICT) {
+      k[DomainCounter.STRICT_UNMAP_INVALIDATIONS.ordinal()]++;
     }
+    removedOrChanged(dom, e.addr, e.addr + e.size, e.tsNs);
+  }
+
+  /** Linux's flush_iotlb_all for a domain: domain-selective IOTLB (and paging-structure) invalidation and device-TLB flushes. */
+  private void flushDomain(DomainState dom) {
+    for (int i = 0; i < dom.cacheSets.size(); i++) {
+      dom.cacheSets.get(i).invalidateDomain(dom.domain);
+    }
+    for (int i = 0; i < dom.deviceTlbs.size(); i++) {
+      dom.deviceTlbs.get(i).clear();
+    }
+    dom.lazyQueued = 0;
+    dom.lazyDeadline = Long.MAX_VALUE;
+    lazyPending.remove(dom);
+    recomputeLazyDeadline();
+  }
+
+  /** Fires every flush-queue timer due at or before tsNs (the flush happens at the timer's time). */
+  private void expireLazyQueues(long tsNs) {
+    for (int i = lazyPending.size() - 1; i >= 0; i--) {
+      DomainState dom = lazyPending.get(i);
+      if (dom.lazyDeadline <= tsNs) {
+        dom.stats.counters[DomainCounter.LAZY_FLUSHES_TIMEOUT.ordinal()]++;
+        flushDomain(dom);
+      }
+    }
+    recomputeLazyDeadline();
+  }
+
+  private void recomputeLazyDeadline() {
+    long next = Long.MAX_VALUE;
+    for (int i = 0; i < lazyPending.size(); i++) {
+      next = Math.min(next, lazyPending.get(i).lazyDeadline);
+    }
+    nextLazyDeadline = next;
   }
 
   private void invalidateRange(DomainState dom, long start, long end) {
@@ -323,13 +456,16 @@ public final class VtdTranslator {
         for (TranslationCaches c : dom.cacheSets) {
           c.invalidateDomain(dom.domain);
         }
+        dom.stats.counters[DomainCounter.INV_IOTLB_DOMAIN.ordinal()]++;
         break;
       }
       case PAGE: {
         requireDomain(e);
         long span = PageSizes.SIZE_4K << e.am;
         long start = e.addr & -span;
-        invalidateRange(domain(e.unit, e.domain), start, start + span);
+        DomainState dom = domain(e.unit, e.domain);
+        invalidateRange(dom, start, start + span);
+        dom.stats.counters[DomainCounter.INV_IOTLB_PAGE.ordinal()]++;
         break;
       }
       default:
@@ -361,6 +497,48 @@ public final class VtdTranslator {
     }
   }
 
+  /**
+   * inv_devtlb: global (every device TLB of the unit), device (the whole TLB of {@code sid}) or page
+   * (2^am naturally aligned 4 KiB pages at addr in the TLB of {@code sid}; the canonical form of the
+   * ATS invalidation's size encoding).
+   */
+  private void invalidateDeviceTlb(TraceEvent e) {
+    if (e.granularity == Granularity.GLOBAL) {
+      int unit = e.unit;
+      devices.forEachValue(d -> {
+        if (d.unit == unit && d.deviceTlb != null) {
+          d.deviceTlb.clear();
+          cellOf(d).counters[DEVTLB_INVALIDATIONS.ordinal()]++;
+        }
+      });
+      return;
+    }
+    requireSid(e);
+    DeviceState dev = device(e.unit, e.sid);
+    if (e.granularity != Granularity.DEVICE && e.granularity != Granularity.PAGE) {
+      throw new ReplayException(e.seq, "inv_devtlb: granularity must be global, device or page, not '"
+          + e.granularity.text() + "'");
+    }
+    if (dev.deviceTlb == null) {
+      return; // the device has no ATS (not in ats.devices): nothing cached to invalidate
+    }
+    if (e.granularity == Granularity.DEVICE) {
+      dev.deviceTlb.clear();
+    } else {
+      long span = PageSizes.SIZE_4K << e.am;
+      long start = e.addr & -span;
+      dev.deviceTlb.invalidateRange(0, start, start + span);
+    }
+    cellOf(dev).counters[DEVTLB_INVALIDATIONS.ordinal()]++;
+  }
+
+  private StatsCell cellOf(DeviceState dev) {
+    if (dev.cell == null) {
+      dev.cell = stats.cell(dev.unit, dev.sid, dev.domainId);
+    }
+    return dev.cell;
+  }
+
   private void forEachCacheSet(int unit, java.util.function.Consumer<TranslationCaches> action) {
     java.util.List<TranslationCaches> list = cachesOfUnit.get(unit);
     if (list != null) {
@@ -380,10 +558,7 @@ public final class VtdTranslator {
       throw new ReplayException(e.seq, e.kind.text() + ": addr + size wraps around 2^64");
     }
     DeviceState dev = device(e.unit, e.sid);
-    if (dev.cell == null) {
-      dev.cell = stats.cell(dev.unit, dev.sid, dev.domainId);
-    }
-    long[] k = dev.cell.counters;
+    long[] k = cellOf(dev).counters;
     k[DMA_EVENTS.ordinal()]++;
     k[DMA_BYTES.ordinal()] += e.size;
     boolean write = e.kind == EventKind.DMA_WRITE;
@@ -395,25 +570,70 @@ public final class VtdTranslator {
       translate(dev, cur, write, e.tsNs, e.seq, e.pasid);
       long chunkMask = perTlp ? tlpMask : PageSizes.size(lastPageCode) - 1;
       long chunkLast = cur | chunkMask;
-      if (Long.compareUnsigned(chunkLast, last) >= 0) {
+      boolean done = Long.compareUnsigned(chunkLast, last) >= 0;
+      if (lastStale) {
+        k[STALE_BYTES.ordinal()] += (done ? last : chunkLast) - cur + 1;
+      }
+      if (done) {
         break;
       }
       cur = chunkLast + 1;
     }
   }
 
-  /** Translates one page (or TLP) and records its statistics; sets {@link #lastPageCode}. */
+  /**
+   * Translates one page (or TLP) and records its statistics; sets {@link #lastPageCode} and
+   * {@link #lastStale}. Everything is counted in the device's current statistics cell (a stale
+   * context-cache hit translates in the cached domain but is counted under the current one).
+   */
   private void translate(DeviceState dev, long iova, boolean write, long ts, long seq, int pasid) {
     TranslationCaches c = dev.caches;
     StatsCell cell = dev.cell;
     long[] k = cell.counters;
     lastPageCode = 0;
-    int latency = lookupNs;
+    lastStale = false;
+    int need = write ? 2 : 1;
+    int latency = 0;
 
-    // context: the context cache holds present entries only
-    boolean contextCached = c.contextCache != null && c.contextCache.lookup(dev.sid, dev.sid) >= 0;
-    if (contextCached) {
+    // ATS: the device's own TLB first; a miss (or a hit without the needed permission) becomes a
+    // translation request to the IOMMU
+    Iotlb atc = dev.deviceTlb;
+    if (atc != null) {
+      latency += devtlbLookupNs;
+      boolean atcHit = atc.lookup(0, iova);
+      if (atcHit && (atc.perm[atc.hitSlot] & need) == 0) {
+        atc.dropHit(); // the answer to the request replaces the entry
+        atcHit = false;
+      }
+      if (atcHit) {
+        int slot = atc.hitSlot;
+        k[DEVTLB_HITS.ordinal()]++;
+        k[TRANSLATIONS.ordinal()]++;
+        lastPageCode = atc.sizeCode[slot];
+        if (atc.staleSince[slot] != Iotlb.FRESH) {
+          staleHit(cell, ts - atc.staleSince[slot]);
+        }
+        record(cell, latency);
+        return;
+      }
+      k[DEVTLB_MISSES.ordinal()]++;
+      latency += atsRoundTripNs;
+    }
+    latency += lookupNs;
+
+    // context: the context cache holds present entries only, as they were when cached
+    DomainState dom;
+    int domainId;
+    boolean passthrough;
+    int ctxSlot = c.contextCache == null ? -1 : c.contextCache.lookup(dev.sid, dev.sid);
+    if (ctxSlot >= 0) {
       k[CONTEXT_CACHE_HITS.ordinal()]++;
+      dom = c.cachedDomain[ctxSlot];
+      domainId = c.cachedDomainId[ctxSlot];
+      passthrough = c.cachedPassthrough[ctxSlot];
+      if (!dev.attached || domainId != dev.domainId || passthrough != dev.passthrough) {
+        k[STALE_CONTEXT_HITS.ordinal()]++;
+      }
     } else {
       k[CONTEXT_CACHE_MISSES.ordinal()]++;
       if (!dev.attached) {
@@ -427,11 +647,17 @@ public final class VtdTranslator {
       }
       k[CONTEXT_MEMORY_READS.ordinal()] += 2;
       latency += 2 * memoryReadNs;
+      dom = dev.domain;
+      domainId = dev.domainId;
+      passthrough = dev.passthrough;
       if (c.contextCache != null) {
-        c.contextCache.insert(dev.sid, dev.sid);
+        int slot = c.contextCache.insert(dev.sid, dev.sid);
+        c.cachedDomain[slot] = dom;
+        c.cachedDomainId[slot] = domainId;
+        c.cachedPassthrough[slot] = passthrough;
       }
     }
-    if (dev.passthrough) {
+    if (passthrough) {
       k[PASSTHROUGH_ACCESSES.ordinal()]++;
       return;
     }
@@ -440,8 +666,6 @@ public final class VtdTranslator {
       fault(dev, cell, iova, write, ts, seq, pasid, FaultReason.ADDRESS_BEYOND_MGAW, latency);
       return;
     }
-    int domainId = dev.domainId;
-    int need = write ? 2 : 1;
     Iotlb iotlb = c.iotlb;
     if (iotlb.lookup(domainId, iova)) {
       k[IOTLB_HITS.ordinal()]++;
@@ -451,11 +675,18 @@ public final class VtdTranslator {
         fault(dev, cell, iova, write, ts, seq, pasid, write ? FaultReason.PTE_WRITE_NOT_SET : FaultReason.PTE_READ_NOT_SET, latency);
         return;
       }
+      long staleSince = iotlb.staleSince[slot];
+      if (staleSince != Iotlb.FRESH) {
+        staleHit(cell, ts - staleSince);
+      }
+      if (atc != null) {
+        atc.insert(0, iova, lastPageCode, iotlb.perm[slot], iotlb.stamp[slot], staleSince);
+      }
       record(cell, latency);
       return;
     }
     k[IOTLB_MISSES.ordinal()]++;
-    int walkNs = walk(dev, c, iova, need, k);
+    int walkNs = walk(dom, domainId, c, iova, need, k);
     latency += walkNs;
     cell.walkLatency.recordValue(walkNs);
     if (walkFault != NO_FAULT) {
@@ -463,9 +694,18 @@ public final class VtdTranslator {
       return;
     }
     long flushesBefore = iotlb.fullFlushes();
-    k[IOTLB_EVICTIONS.ordinal()] += iotlb.insert(domainId, iova, lastPageCode, walkPerm, walkStamp);
+    k[IOTLB_EVICTIONS.ordinal()] += iotlb.insert(domainId, iova, lastPageCode, walkPerm, walkStamp, Iotlb.FRESH);
     k[IOTLB_FULL_FLUSHES.ordinal()] += iotlb.fullFlushes() - flushesBefore;
+    if (atc != null) {
+      atc.insert(0, iova, lastPageCode, walkPerm, walkStamp, Iotlb.FRESH);
+    }
     record(cell, latency);
+  }
+
+  private void staleHit(StatsCell cell, long exposureNs) {
+    cell.counters[STALE_HITS.ordinal()]++;
+    cell.staleExposure.recordValue(Math.max(0, exposureNs));
+    lastStale = true;
   }
 
   // walk results (fields, not objects, so a walk allocates nothing)
@@ -473,10 +713,9 @@ public final class VtdTranslator {
   private int walkPerm;
   private long walkStamp;
 
-  /** Walks the device's domain table for iova; returns the walk latency and sets walk* fields. */
-  private int walk(DeviceState dev, TranslationCaches c, long iova, int need, long[] k) {
-    IoPageTable pt = dev.domain.pageTable;
-    int domainId = dev.domainId;
+  /** Walks the domain's table for iova; returns the walk latency and sets walk* fields. */
+  private int walk(DomainState dom, int domainId, TranslationCaches c, long iova, int need, long[] k) {
+    IoPageTable pt = dom.pageTable;
     k[PAGE_WALKS.ordinal()]++;
     int latency = 0;
     int table = pt.rootTable();

@@ -93,7 +93,9 @@ class ModelSettingsTest {
     assertTrue(error("psc.l2.entries", "-1").startsWith("psc.l2.entries"));
     assertTrue(error("latency.memory_read_ns", "-5").startsWith("latency.memory_read_ns"));
     assertTrue(error("random.seed", "seven").startsWith("random.seed"));
-    assertTrue(error("invalidation.mode", "lazy").startsWith("invalidation.mode"));
+    assertTrue(error("invalidation.mode", "eager").startsWith("invalidation.mode"));
+    assertTrue(error("ats.devices", "03:00").startsWith("ats.devices"));
+    assertTrue(error("invalidation.lazy.queue_size", "0").startsWith("invalidation.lazy.queue_size"));
     // geometry errors from the cache are reported under the cache's prefix
     assertTrue(error("psc.l2.ways", "3").startsWith("psc.l2"));
     // 0 entries disables a paging-structure / context cache
