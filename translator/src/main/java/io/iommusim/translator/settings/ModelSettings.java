@@ -37,6 +37,14 @@ public final class ModelSettings implements java.io.Serializable {
   public final int pscLookupNs;
   public final int memoryReadNs;
   public final long randomSeed;
+  /** {@code ir.enabled}: false models a platform without interrupt remapping (every MSI delivered unchecked). */
+  public final boolean irEnabled;
+  /** {@code ir.table_entries}: IRTEs in each unit's table, a power of two 2..65536 (VT-d 2^(IRTA.S+1)). */
+  public final int irTableEntries;
+  /** {@code ir.block_compat}: compatibility-format MSIs are blocked (fault 0x25) rather than passed through. */
+  public final boolean irBlockCompat;
+  /** {@code iec.*}: the interrupt-entry cache; entries = 0 disables it. */
+  public final CacheSettings iec;
 
   public ModelSettings(Settings s) {
     this.source = s;
@@ -80,6 +88,15 @@ public final class ModelSettings implements java.io.Serializable {
     this.pscLookupNs = intIn(s, "latency.psc_lookup_ns", 0, 1_000_000);
     this.memoryReadNs = intIn(s, "latency.memory_read_ns", 0, 1_000_000);
     this.randomSeed = longOf(s, "random.seed");
+    this.irEnabled = bool(s, "ir.enabled");
+    int irte = intIn(s, "ir.table_entries", 2, 65536);
+    if (Integer.bitCount(irte) != 1) {
+      throw new SettingsException("ir.table_entries: " + irte
+          + " is not a power of two (a VT-d IR table holds 2^(S+1) entries, S = 0..15)");
+    }
+    this.irTableEntries = irte;
+    this.irBlockCompat = bool(s, "ir.block_compat");
+    this.iec = CacheSettings.parse(s, "iec", true);
   }
 
   public static ModelSettings defaults() {
@@ -130,6 +147,17 @@ public final class ModelSettings implements java.io.Serializable {
     } catch (NumberFormatException e) {
       throw new SettingsException(key + ": '" + text + "' is not an integer");
     }
+  }
+
+  static boolean bool(Settings s, String key) {
+    String text = s.get(key);
+    if (text.equalsIgnoreCase("true")) {
+      return true;
+    }
+    if (text.equalsIgnoreCase("false")) {
+      return false;
+    }
+    throw new SettingsException(key + ": '" + text + "' is not one of true, false");
   }
 
   static <E extends Enum<E>> E choice(Settings s, String key, Class<E> type) {

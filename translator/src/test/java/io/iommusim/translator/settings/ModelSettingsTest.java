@@ -110,4 +110,25 @@ class ModelSettingsTest {
         .equals(Settings.defaults().with("iotlb.entries=32", "t").configId()));
     assertEquals(12, Settings.defaults().configId().length());
   }
+
+  @Test
+  void interruptRemappingSettings() {
+    ModelSettings m = ModelSettings.defaults();
+    assertTrue(m.irEnabled);
+    assertEquals(65536, m.irTableEntries);
+    assertTrue(m.irBlockCompat);
+    assertEquals(64, m.iec.entries);
+    assertEquals(0, m.iec.ways);
+    assertEquals(ReplacementPolicy.LRU, m.iec.policy);
+    assertTrue(!with("ir.enabled", "FALSE").irEnabled);
+    assertEquals(2, with("ir.table_entries", "2").irTableEntries);
+    assertEquals(0, with("iec.entries", "0").iec.entries); // 0 disables the IEC
+    assertTrue(error("ir.enabled", "yes").startsWith("ir.enabled"));
+    assertTrue(error("ir.block_compat", "1").startsWith("ir.block_compat"));
+    assertTrue(error("ir.table_entries", "100").startsWith("ir.table_entries"));
+    assertTrue(error("ir.table_entries", "131072").startsWith("ir.table_entries"));
+    assertTrue(error("ir.table_entries", "1").startsWith("ir.table_entries"));
+    assertTrue(error("iec.policy", "mru").startsWith("iec.policy"));
+    assertTrue(error("iec.ways", "3").startsWith("iec"));
+  }
 }
