@@ -25,15 +25,21 @@ final class FaultRows {
       DataTypes.createStructField("addr", DataTypes.LongType, false),
       DataTypes.createStructField("write", DataTypes.BooleanType, false),
       DataTypes.createStructField("reason_code", DataTypes.IntegerType, false),
+      DataTypes.createStructField("interrupt", DataTypes.BooleanType, false),
+      DataTypes.createStructField("irte_index", DataTypes.IntegerType, false),
       DataTypes.createStructField("stats", DataTypes.BinaryType, true)));
 
   private FaultRows() {}
 
   static Row fault(long ts, long seq, int unit, int sid, int pasid, int domain, long addr, boolean write, int reason) {
-    return RowFactory.create(FAULT, ts, seq, unit, sid, pasid, domain, addr, write, reason, null);
+    return RowFactory.create(FAULT, ts, seq, unit, sid, pasid, domain, addr, write, reason, false, -1, null);
+  }
+
+  static Row interruptFault(long ts, long seq, int unit, int sid, int domain, long addr, int irteIndex, int reason) {
+    return RowFactory.create(FAULT, ts, seq, unit, sid, -1, domain, addr, true, reason, true, irteIndex, null);
   }
 
   static Row stats(byte[] blob) {
-    return RowFactory.create(STATS, 0L, 0L, 0, 0, 0, 0, 0L, false, 0, blob);
+    return RowFactory.create(STATS, 0L, 0L, 0, 0, 0, 0, 0L, false, 0, false, -1, blob);
   }
 }

@@ -2,6 +2,7 @@ package io.iommusim.pipeline.job;
 
 import io.iommusim.trace.TraceEvent;
 import io.iommusim.trace.TraceFormatException;
+import io.iommusim.translator.FaultSink;
 import io.iommusim.translator.ReplayException;
 import io.iommusim.translator.settings.ModelSettings;
 import io.iommusim.translator.vtd.BusPresence;
@@ -31,9 +32,19 @@ final class ReplayPartition implements Iterator<Row> {
       ModelSettings.InvalidationMode invalidation) {
     this.input = input;
     this.broadcast = broadcast;
-    this.translator = new VtdTranslator(settings,
-        (ts, seq, unit, sid, pasid, domain, addr, write, reason) ->
-            pending.add(FaultRows.fault(ts, seq, unit, sid, pasid, domain, addr, write, reason)),
+    this.translator = new VtdTranslator(settings, new FaultSink() {
+          @Override
+          public void fault(long ts, long seq, int unit, int sid, int pasid, int domain, long addr, boolean write,
+              int reason) {
+            pending.add(FaultRows.fault(ts, seq, unit, sid, pasid, domain, addr, write, reason));
+          }
+
+          @Override
+          public void interruptFault(long ts, long seq, int unit, int sid, int domain, long addr, int irteIndex,
+              int reason) {
+            pending.add(FaultRows.interruptFault(ts, seq, unit, sid, domain, addr, irteIndex, reason));
+          }
+        },
         BusPresence.of(timeline), invalidation);
   }
 

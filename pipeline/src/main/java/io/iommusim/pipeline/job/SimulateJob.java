@@ -267,9 +267,10 @@ public final class SimulateJob {
                 + "ELSE format_string('%02x:%02x.%d', shiftright(sid, 8) & 255, shiftright(sid, 3) & 31, sid & 7) END")
                 .as("bdf"),
             col("pasid"), col("domain"), col("addr"),
-            expr("CASE WHEN write THEN 'write' ELSE 'read' END").as("access"),
+            expr("CASE WHEN interrupt THEN 'interrupt' WHEN write THEN 'write' ELSE 'read' END").as("access"),
             col("reason_code"),
-            expr(reasonText.toString()).as("reason"))
+            expr(reasonText.toString()).as("reason"),
+            col("irte_index"))
         .orderBy(col("ts_ns"), col("seq"), col("addr"));
   }
 }

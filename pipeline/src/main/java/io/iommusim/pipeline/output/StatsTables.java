@@ -1,6 +1,7 @@
 package io.iommusim.pipeline.output;
 
 import io.iommusim.trace.Sid;
+import io.iommusim.translator.ir.IrCounter;
 import io.iommusim.translator.stats.DeviceCounter;
 import io.iommusim.translator.stats.DomainCell;
 import io.iommusim.translator.stats.DomainCounter;
@@ -41,6 +42,9 @@ public final class StatsTables {
   private static List<StructField> counterFields() {
     List<StructField> f = new ArrayList<>();
     for (DeviceCounter c : DeviceCounter.all()) {
+      f.add(DataTypes.createStructField(c.column(), DataTypes.LongType, false));
+    }
+    for (IrCounter c : IrCounter.all()) {
       f.add(DataTypes.createStructField(c.column(), DataTypes.LongType, false));
     }
     f.add(DataTypes.createStructField("iotlb_miss_ratio", DataTypes.DoubleType, true));
@@ -154,6 +158,9 @@ public final class StatsTables {
     for (DeviceCounter k : DeviceCounter.all()) {
       v.add(c.get(k));
     }
+    for (IrCounter k : IrCounter.all()) {
+      v.add(c.get(k));
+    }
     long hits = c.get(DeviceCounter.IOTLB_HITS);
     long misses = c.get(DeviceCounter.IOTLB_MISSES);
     v.add(hits + misses == 0 ? null : (double) misses / (hits + misses));
@@ -207,6 +214,15 @@ public final class StatsTables {
         DataTypes.createStructField("domain", DataTypes.IntegerType, false),
         DataTypes.createStructField("translations", DataTypes.LongType, false),
         DataTypes.createStructField("dma_blocked", DataTypes.LongType, false),
+        DataTypes.createStructField("msi_total", DataTypes.LongType, false),
+        DataTypes.createStructField("msi_blocked", DataTypes.LongType, false),
+        DataTypes.createStructField("msi_blocked_reserved_request", DataTypes.LongType, false),
+        DataTypes.createStructField("msi_blocked_index_over", DataTypes.LongType, false),
+        DataTypes.createStructField("msi_blocked_irte_not_present", DataTypes.LongType, false),
+        DataTypes.createStructField("msi_blocked_irte_reserved", DataTypes.LongType, false),
+        DataTypes.createStructField("msi_blocked_compat", DataTypes.LongType, false),
+        DataTypes.createStructField("msi_blocked_source_id", DataTypes.LongType, false),
+        DataTypes.createStructField("msi_unprotected", DataTypes.LongType, false),
         DataTypes.createStructField("stale_hits", DataTypes.LongType, false),
         DataTypes.createStructField("stale_bytes", DataTypes.LongType, false),
         DataTypes.createStructField("exposure_p50_ns", DataTypes.LongType, true),
@@ -222,6 +238,11 @@ public final class StatsTables {
       boolean none = x.getTotalCount() == 0;
       rows.add(RowFactory.create(configId, c.unit, c.sid, Sid.format(c.sid), c.domain,
           c.get(DeviceCounter.TRANSLATIONS), c.get(DeviceCounter.FAULTS),
+          c.get(IrCounter.MSI_TOTAL), c.get(IrCounter.MSI_BLOCKED),
+          c.get(IrCounter.MSI_BLOCKED_RESERVED_REQUEST), c.get(IrCounter.MSI_BLOCKED_INDEX_OVER),
+          c.get(IrCounter.MSI_BLOCKED_IRTE_NOT_PRESENT), c.get(IrCounter.MSI_BLOCKED_IRTE_RESERVED),
+          c.get(IrCounter.MSI_BLOCKED_COMPAT), c.get(IrCounter.MSI_BLOCKED_SOURCE_ID),
+          c.get(IrCounter.MSI_UNPROTECTED),
           c.get(DeviceCounter.STALE_HITS), c.get(DeviceCounter.STALE_BYTES),
           none ? null : percentile(x, 50), none ? null : percentile(x, 99), none ? null : x.getMaxValue()));
     }

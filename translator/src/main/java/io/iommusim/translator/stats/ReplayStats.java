@@ -84,6 +84,7 @@ public final class ReplayStats {
         out.writeInt(c.sid);
         out.writeInt(c.domain);
         writeLongs(out, c.counters);
+        writeLongs(out, c.irCounters);
         writeHistogram(out, c.translationLatency);
         writeHistogram(out, c.walkLatency);
         writeHistogram(out, c.staleExposure);
@@ -112,6 +113,7 @@ public final class ReplayStats {
       for (int i = 0; i < n; i++) {
         StatsCell c = s.cell(in.readInt(), in.readInt(), in.readInt());
         readLongs(in, c.counters);
+        readLongs(in, c.irCounters);
         c.translationLatency.add(readHistogram(in));
         c.walkLatency.add(readHistogram(in));
         c.staleExposure.add(readHistogram(in));

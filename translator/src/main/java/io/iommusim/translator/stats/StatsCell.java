@@ -12,6 +12,8 @@ public final class StatsCell {
   public final int sid;
   public final int domain;
   public final long[] counters = new long[DeviceCounter.COUNT];
+  /** Interrupt-remapping counters of this requester ({@link io.iommusim.translator.ir.IrCounter}). */
+  public final long[] irCounters = new long[io.iommusim.translator.ir.IrCounter.COUNT];
   public final Histogram translationLatency = newHistogram();
   public final Histogram walkLatency = newHistogram();
   /** Exposure time of every stale hit: the hit's time minus the time its mapping was removed or changed. */
@@ -34,9 +36,16 @@ public final class StatsCell {
     return counters[c.ordinal()];
   }
 
+  public long get(io.iommusim.translator.ir.IrCounter c) {
+    return irCounters[c.ordinal()];
+  }
+
   public void add(StatsCell other) {
     for (int i = 0; i < counters.length; i++) {
       counters[i] += other.counters[i];
+    }
+    for (int i = 0; i < irCounters.length; i++) {
+      irCounters[i] += other.irCounters[i];
     }
     translationLatency.add(other.translationLatency);
     walkLatency.add(other.walkLatency);

@@ -34,6 +34,8 @@ import io.iommusim.trace.TraceEvent;
 import io.iommusim.translator.FaultReason;
 import io.iommusim.translator.FaultSink;
 import io.iommusim.translator.ReplayException;
+import io.iommusim.translator.ir.InterruptRemapper;
+import io.iommusim.translator.ir.MsiAddress;
 import io.iommusim.translator.pagetable.IoPageTable;
 import io.iommusim.translator.settings.ModelSettings;
 import io.iommusim.translator.settings.ModelSettings.InvalidationMode;
@@ -79,6 +81,12 @@ public final class VtdTranslator {
   /** invalidation.mode=lazy: domains with queued unmaps, and the earliest of their timers. */
   private final java.util.ArrayList<DomainState> lazyPending = new java.util.ArrayList<>();
   private long nextLazyDeadline = Long.MAX_VALUE;
+
+  /** Interrupt remapping per unit (unit-wide state), created on first use. */
+  private final LongObjectMap<InterruptRemapper> remappers = new LongObjectMap<>(4);
+  // the request being remapped, for the fault record (fields, so the sink lambda captures nothing per call)
+  private long msiAddr;
+  private int msiDomain;
 
   private DeviceState lastDevice;
 
@@ -152,9 +160,17 @@ public final class VtdTranslator {
       case INV_DEVTLB:
         invalidateDeviceTlb(e);
         break;
+      case MSI:
+        requireSid(e);
+        interrupt(device(e.unit, e.sid), e.addr, e.data, e.tsNs, e.seq);
+        break;
+      case IRTE_SET:
+      case IRTE_CLEAR:
+      case INV_IEC:
+        interruptTable(e);
+        break;
       default:
-        // msi, irte_*, inv_iec: interrupt remapping is not modelled yet; fault_observed is never
-        // replayed. Counted by kind in run_info.
+        // fault_observed: a recorded fault, kept for validation, never replayed (counted by kind)
         break;
     }
   }
@@ -173,6 +189,54 @@ public final class VtdTranslator {
       invalidateContext(e);
     } else if (e.kind == EventKind.INV_DEVTLB) {
       invalidateDeviceTlb(e);
+    } else if (e.kind == EventKind.IRTE_SET || e.kind == EventKind.IRTE_CLEAR || e.kind == EventKind.INV_IEC) {
+      interruptTable(e);
+    }
+  }
+
+  // ---- interrupt remapping -----------------------------------------------------------------------
+
+  private InterruptRemapper remapper(int unit) {
+    InterruptRemapper r = remappers.get(unit);
+    if (r == null) {
+      r = new InterruptRemapper(settings, unit, TranslationCaches.mix(settings.randomSeed ^ unit ^ 0x1EC),
+          (ts, seq, u, sid, index, reason) -> faults.interruptFault(ts, seq, u, sid, msiDomain, msiAddr, index, reason));
+      remappers.put(unit, r);
+    }
+    return r;
+  }
+
+  /** An interrupt request: an msi event, or a DMA write into the interrupt window. */
+  private void interrupt(DeviceState dev, long addr, long data, long ts, long seq) {
+    msiAddr = addr;
+    msiDomain = dev.domainId;
+    remapper(dev.unit).remap(ts, seq, dev.sid, addr, data, cellOf(dev).irCounters);
+  }
+
+  private void interruptTable(TraceEvent e) {
+    InterruptRemapper r = remapper(e.unit);
+    switch (e.kind) {
+      case IRTE_SET:
+        if (e.index < 0 || !r.irteSet(e.index, e.irteLo, e.irteHi)) {
+          throw new ReplayException(e.seq, "irte_set: index " + e.index + " is outside the table (ir.table_entries="
+              + settings.irTableEntries + ")");
+        }
+        break;
+      case IRTE_CLEAR:
+        if (e.index < 0 || !r.irteClear(e.index)) {
+          throw new ReplayException(e.seq, "irte_clear: index " + e.index + " is outside the table (ir.table_entries="
+              + settings.irTableEntries + ")");
+        }
+        break;
+      default: // INV_IEC
+        if (e.granularity == Granularity.GLOBAL) {
+          r.invalidateIec(true, 0, 0);
+        } else if (e.granularity == Granularity.INDEX && e.index >= 0) {
+          r.invalidateIec(false, e.index, e.am);
+        } else {
+          throw new ReplayException(e.seq, "inv_iec: granularity must be global, or index with an index");
+        }
+        break;
     }
   }
 
@@ -558,6 +622,11 @@ public final class VtdTranslator {
       throw new ReplayException(e.seq, e.kind.text() + ": addr + size wraps around 2^64");
     }
     DeviceState dev = device(e.unit, e.sid);
+    if (e.kind == EventKind.DMA_WRITE && MsiAddress.isInterruptWindow(e.addr)) {
+      // a write to 0xFEE00000-0xFEEFFFFF is an interrupt request, not a memory write (VT-d)
+      interrupt(dev, e.addr, e.data, e.tsNs, e.seq);
+      return;
+    }
     long[] k = cellOf(dev).counters;
     k[DMA_EVENTS.ordinal()]++;
     k[DMA_BYTES.ordinal()] += e.size;
