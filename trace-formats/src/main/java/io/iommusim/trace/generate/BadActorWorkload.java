@@ -12,18 +12,30 @@ import java.util.SplittableRandom;
 
 /**
  * A well-behaved device plus misbehaving requesters, one per VT-d DMA-remapping fault reason
- * (iommu-semantics §1.3), to check that the model classifies faults correctly.
+ * (iommu-semantics §1.3) and two interrupt-remapping ones (§1.4), to check that the model classifies
+ * faults correctly — and, for the security study, that without interrupt remapping a device can forge
+ * any MSI while with it source-id validation blocks a device whose IRTE names another requester.
  *
- * <p><b>Setup</b> (4 events, ts 0): {@code attach} 01:00.0 (the good device) and 01:01.0 (the rogue) to
+ * <p><b>Setup</b> (ts 0): {@code attach} 01:00.0 (the good device) and 01:01.0 (the rogue) to
  * domain 1; {@code map} {@value #RW_PAGES} pages at {@link #MAPPED_BASE} perm rw, then {@value #RO_PAGES}
- * pages right after them perm r (4 KiB leaves). Nothing is ever mapped in the 1 MiB at
- * {@link #UNMAPPED_BASE}. No other device is ever attached.
+ * pages right after them perm r (4 KiB leaves) — 4 events. Unless {@code msi_fraction}, {@code msi_spoof} and
+ * {@code msi_compat} are all 0, the good device's {@value #GOOD_IRQS} MSI-X interrupts follow: for
+ * i = 0..{@value #GOOD_IRQS}−1 an {@code irte_set} of handle {@code 32 + i} and its index-selective
+ * {@code inv_iec} — 4 + 2·{@value #GOOD_IRQS} events. IRTE i is Linux's (see {@link Interrupts}): present,
+ * vector 0x21 + i, destination APIC id i, SID = 01:00.0, SQ = 0, SVT = 1, i.e.
+ * {@code irte_lo = 0x9 | (0x21 + i) << 16 | i << 32}, {@code irte_hi = 0x0100 | 1 << 18}. No other IRTE is
+ * programmed. Nothing is ever mapped in the 1 MiB at {@link #UNMAPPED_BASE}. No other device is ever
+ * attached. With all MSI fractions 0 the stream is exactly the one before MSIs existed.
  *
- * <p><b>Traffic</b>: only DMAs of {@value #DMA_BYTES} bytes at 64-byte-aligned offsets (never crossing a
- * page), DMA i (from 0) at {@code (i + 1) · gap_ns}. With T = events − 4, each fault class below occurs
- * exactly ⌊f·T⌋ times (f = its option, decimal arithmetic on the value as written), the good device takes
- * the rest; the classes are interleaved in a random order (sampling without replacement). Because the
- * counts are fractions of the whole run, a shorter run is not a prefix of a longer one with the same seed.
+ * <p><b>Traffic</b>: DMAs of {@value #DMA_BYTES} bytes at 64-byte-aligned offsets (never crossing a
+ * page) and 4-byte MSIs; traffic event i (from 0) at {@code (i + 1) · gap_ns}. With T = events − setup, each
+ * class below occurs exactly ⌊f·T⌋ times (f = its option, decimal arithmetic on the value as written), the
+ * good device's DMAs take the rest; the classes are interleaved in a random order (sampling without
+ * replacement). Because the counts are fractions of the whole run, a shorter run is not a prefix of a
+ * longer one with the same seed. The remappable MSIs name handle {@code 32 + k} with k uniform in
+ * 0..{@value #GOOD_IRQS}−1: {@code addr = 0xFEE00000 | (32 + k) << 5 | 1 << 4} (SHV = 0), {@code data} 0.
+ * The compatibility-format MSIs have {@code addr = 0xFEE00000 | dest << 12} (bit 4 = 0), dest uniform in
+ * 0..7, and {@code data} = a vector uniform in 0x21..0xEF.
  *
  * <table>
  *   <caption>Actors and the fault reason the model must report</caption>
@@ -35,8 +47,12 @@ import java.util.SplittableRandom;
  *   <tr><td>unattached_device</td><td>01:02.0, never attached; bus 01 has attached devices</td><td>read or write (1/2 each), mapped-range address</td><td>0x02 (context entry not present)</td></tr>
  *   <tr><td>empty_bus</td><td>0000:42:00.0, no device on bus 0x42 is attached</td><td>read or write (1/2 each), mapped-range address</td><td>0x01 (root entry not present)</td></tr>
  *   <tr><td>beyond_width</td><td>01:01.0, domain 1</td><td>read or write (1/2 each) at or above 2^address_width</td><td>0x04 (access beyond MGAW); the model must use the same address width</td></tr>
+ *   <tr><td>msi_fraction</td><td>01:00.0</td><td>remappable MSI through one of its own IRTEs</td><td>none (delivered)</td></tr>
+ *   <tr><td>msi_spoof</td><td>01:01.0</td><td>remappable MSI through one of 01:00.0's IRTEs (SVT=1, SQ=0, SID 01:00.0)</td><td>0x26 (source-id verification failed) with interrupt remapping; without it the forged interrupt is delivered</td></tr>
+ *   <tr><td>msi_compat</td><td>01:01.0</td><td>compatibility-format MSI</td><td>0x25 (compatibility-format interrupt blocked), as Linux configures VT-d (GCMD.CFI clear); delivered unremapped when compatibility format is allowed</td></tr>
  * </table>
  * DMAs from attached devices carry {@code domain} 1; those from never-attached devices carry no domain (-1).
+ * MSIs carry {@code sid}, {@code addr}, {@code data} and {@code size} 4, and no domain.
  */
 public final class BadActorWorkload implements Workload {
   public static final String NAME = "bad-actor";
@@ -53,7 +69,11 @@ public final class BadActorWorkload implements Workload {
   public static final long UNMAPPED_BYTES = 1L << 20;
   public static final long PHYS_BASE = 0x8000_0000L;
   public static final long DMA_BYTES = 64;
-  private static final long SETUP_EVENTS = 4;
+  private static final long DMA_SETUP_EVENTS = 4;
+  /** MSI-X interrupts of the good device, IRTE handles {@link #IR_HANDLE_BASE} onwards. */
+  public static final int GOOD_IRQS = 4;
+  public static final int IR_HANDLE_BASE = 32;
+  public static final long MSI_BYTES = 4;
 
   /** The traffic classes, in the order of {@link #OPTIONS} after the first; GOOD takes what is left. */
   public enum Actor {
@@ -63,11 +83,14 @@ public final class BadActorWorkload implements Workload {
     READONLY_WRITE("readonly_write", 0x05),
     UNATTACHED_DEVICE("unattached_device", 0x02),
     EMPTY_BUS("empty_bus", 0x01),
-    BEYOND_WIDTH("beyond_width", 0x04);
+    BEYOND_WIDTH("beyond_width", 0x04),
+    GOOD_MSI("msi_fraction", TraceEvent.NONE),
+    MSI_SPOOF("msi_spoof", 0x26),
+    MSI_COMPAT("msi_compat", 0x25);
 
     /** The option giving this class's fraction; null for GOOD. */
     public final String option;
-    /** The VT-d fault reason the model must report, or {@link TraceEvent#NONE}. */
+    /** The VT-d fault reason the model must report (with interrupt remapping on), or {@link TraceEvent#NONE}. */
     public final int reason;
 
     Actor(String option, int reason) {
@@ -86,14 +109,18 @@ public final class BadActorWorkload implements Workload {
       new OptionSpec("unattached_device", "0.02", "fraction: never-attached 01:02.0 on an attached bus (0x02)"),
       new OptionSpec("empty_bus", "0.02", "fraction: 0000:42:00.0 on a bus with no attached device (0x01)"),
       new OptionSpec("beyond_width", "0.02", "fraction: rogue accesses at or above 2^address_width (0x04)"),
+      new OptionSpec("msi_fraction", "0.02", "fraction: the good device's own MSIs through its IRTEs (no fault)"),
+      new OptionSpec("msi_spoof", "0.02", "fraction: rogue sends MSIs through the good device's IRTEs (0x26)"),
+      new OptionSpec("msi_compat", "0.0", "fraction: rogue sends compatibility-format MSIs (0x25 when blocked)"),
       new OptionSpec("gap_ns", "100", "nanoseconds between consecutive DMAs"));
 
   private final int addressWidth;
   /** Indexed by Actor ordinal; GOOD's entry is unused. */
   private final double[] fractions;
   private final long gapNs;
+  private final long setupEvents;
 
-  /** @param fractions one per {@link Actor} in declaration order (GOOD's value is ignored); faults must sum to at most 1 */
+  /** @param fractions one per {@link Actor} in declaration order (GOOD's value is ignored); the others must sum to at most 1 */
   public BadActorWorkload(int addressWidth, double[] fractions, long gapNs) {
     if (addressWidth != 39 && addressWidth != 48 && addressWidth != 57) {
       throw new IllegalArgumentException("address_width must be 39, 48 or 57: " + addressWidth);
@@ -109,7 +136,7 @@ public final class BadActorWorkload implements Workload {
       sum = sum.add(BigDecimal.valueOf(fractions[k]));
     }
     if (sum.compareTo(BigDecimal.ONE) > 0) {
-      throw new IllegalArgumentException("the fault fractions sum to " + sum + ", more than 1");
+      throw new IllegalArgumentException("the actor fractions sum to " + sum + ", more than 1");
     }
     if (gapNs < 0) {
       throw new IllegalArgumentException("gap_ns must not be negative: " + gapNs);
@@ -117,6 +144,9 @@ public final class BadActorWorkload implements Workload {
     this.addressWidth = addressWidth;
     this.fractions = fractions.clone();
     this.gapNs = gapNs;
+    boolean msis = fractions[Actor.GOOD_MSI.ordinal()] > 0 || fractions[Actor.MSI_SPOOF.ordinal()] > 0
+        || fractions[Actor.MSI_COMPAT.ordinal()] > 0;
+    this.setupEvents = DMA_SETUP_EVENTS + (msis ? 2L * GOOD_IRQS : 0);
   }
 
   static BadActorWorkload fromOptions(WorkloadOptions o) {
@@ -131,15 +161,19 @@ public final class BadActorWorkload implements Workload {
       sum = sum.add(BigDecimal.valueOf(fractions[k]));
     }
     if (sum.compareTo(BigDecimal.ONE) > 0) {
-      throw new IllegalArgumentException("workload '" + NAME + "': the fault fractions (unmapped_read, unmapped_write, "
-          + "readonly_write, unattached_device, empty_bus, beyond_width) sum to " + sum + ", more than 1");
+      StringBuilder names = new StringBuilder();
+      for (int k = 1; k < ACTORS.length; k++) {
+        names.append(k > 1 ? ", " : "").append(ACTORS[k].option);
+      }
+      throw new IllegalArgumentException("workload '" + NAME + "': the actor fractions (" + names + ") sum to "
+          + sum + ", more than 1");
     }
     return new BadActorWorkload(width, fractions, o.integer("gap_ns", 0, 1_000_000_000L));
   }
 
-  /** The exact number of DMAs of each actor (by ordinal) in a stream of {@code events} events. */
+  /** The exact number of traffic events of each actor (by ordinal) in a stream of {@code events} events. */
   public long[] counts(long events) {
-    long traffic = events - SETUP_EVENTS;
+    long traffic = events - setupEvents;
     long[] counts = new long[ACTORS.length];
     long faults = 0;
     for (int k = 1; k < ACTORS.length; k++) {
@@ -153,20 +187,26 @@ public final class BadActorWorkload implements Workload {
 
   @Override
   public long minimumEvents() {
-    return SETUP_EVENTS;
+    return setupEvents;
   }
 
   @Override
   public void generate(long events, long seed, EventSink sink) throws IOException {
-    EventEmitter.requireAtLeast(events, SETUP_EVENTS, NAME);
+    EventEmitter.requireAtLeast(events, setupEvents, NAME);
     EventEmitter out = new EventEmitter(sink, events);
     SplittableRandom random = new SplittableRandom(seed);
     out.attach(0, GOOD_SID, DOMAIN);
     out.attach(0, ROGUE_SID, DOMAIN);
     out.map(0, DOMAIN, MAPPED_BASE, RW_PAGES * PAGE, PHYS_BASE, Perm.READ_WRITE, PAGE);
     out.map(0, DOMAIN, readOnlyBase(), RO_PAGES * PAGE, PHYS_BASE + RW_PAGES * PAGE, Perm.READ, PAGE);
+    if (setupEvents > DMA_SETUP_EVENTS) {
+      for (int i = 0; i < GOOD_IRQS; i++) {
+        out.irteSet(0, IR_HANDLE_BASE + i, Interrupts.irteLow(Interrupts.deviceVector(i), i), Interrupts.irteHigh(GOOD_SID));
+        out.invIecIndex(0, IR_HANDLE_BASE + i);
+      }
+    }
     long[] remaining = counts(events);
-    long left = events - SETUP_EVENTS;
+    long left = events - setupEvents;
     for (long i = 0; !out.full(); i++, left--) {
       Actor actor = draw(random, remaining, left);
       emit(out, random, actor, (i + 1) * gapNs);
@@ -214,9 +254,21 @@ public final class BadActorWorkload implements Workload {
             MAPPED_BASE + random.nextLong(RW_PAGES + RO_PAGES) * PAGE + offset, DMA_BYTES);
         break;
       }
-      default: {
+      case BEYOND_WIDTH: {
         long beyond = (1L << addressWidth) + random.nextLong(256) * PAGE + offset;
         out.dma(ts, random.nextBoolean(), ROGUE_SID, DOMAIN, beyond, DMA_BYTES);
+        break;
+      }
+      case GOOD_MSI:
+      case MSI_SPOOF: {
+        int sid = actor == Actor.GOOD_MSI ? GOOD_SID : ROGUE_SID;
+        out.msi(ts, sid, Interrupts.remappableAddress(IR_HANDLE_BASE + random.nextInt(GOOD_IRQS)), 0, MSI_BYTES);
+        break;
+      }
+      default: {
+        int vector = Interrupts.FIRST_DEVICE_VECTOR
+            + random.nextInt(Interrupts.LAST_DEVICE_VECTOR - Interrupts.FIRST_DEVICE_VECTOR + 1);
+        out.msi(ts, ROGUE_SID, Interrupts.compatibilityAddress(random.nextInt(8)), vector, MSI_BYTES);
         break;
       }
     }

@@ -2,6 +2,7 @@ package io.iommusim.trace.generate;
 
 import io.iommusim.trace.EventKind;
 import io.iommusim.trace.EventSink;
+import io.iommusim.trace.Granularity;
 import io.iommusim.trace.TraceEvent;
 import java.io.IOException;
 
@@ -70,6 +71,51 @@ final class EventEmitter {
     e.domain = domain;
     e.addr = iova;
     e.size = size;
+    send();
+  }
+
+  /** An MSI: a memory write of {@code size} bytes (a DWORD) by {@code sid} to {@code addr} with {@code data}. */
+  void msi(long ts, int sid, long addr, long data, long size) throws IOException {
+    TraceEvent e = start(EventKind.MSI, ts);
+    e.sid = sid;
+    e.addr = addr;
+    e.data = data;
+    e.size = size;
+    send();
+  }
+
+  void irteSet(long ts, int index, long irteLo, long irteHi) throws IOException {
+    TraceEvent e = start(EventKind.IRTE_SET, ts);
+    e.index = index;
+    e.irteLo = irteLo;
+    e.irteHi = irteHi;
+    send();
+  }
+
+  /** Index-selective interrupt-entry-cache invalidation of one IRTE (Linux {@code qi_flush_iec(iommu, index, 0)}). */
+  void invIecIndex(long ts, int index) throws IOException {
+    TraceEvent e = start(EventKind.INV_IEC, ts);
+    e.granularity = Granularity.INDEX;
+    e.index = index;
+    e.am = 0;
+    send();
+  }
+
+  /** Page-selective IOTLB invalidation of 2^am pages at {@code addr} (aligned to that span). */
+  void invIotlbPages(long ts, int domain, long addr, int am) throws IOException {
+    TraceEvent e = start(EventKind.INV_IOTLB, ts);
+    e.granularity = Granularity.PAGE;
+    e.domain = domain;
+    e.addr = addr;
+    e.am = (byte) am;
+    send();
+  }
+
+  /** Domain-selective IOTLB invalidation. */
+  void invIotlbDomain(long ts, int domain) throws IOException {
+    TraceEvent e = start(EventKind.INV_IOTLB, ts);
+    e.granularity = Granularity.DOMAIN;
+    e.domain = domain;
     send();
   }
 

@@ -13,11 +13,15 @@ import java.util.Map;
  *   <li>fresh space is carved top-down below the 32-bit DMA limit (PCI devices get a SAC address first),
  *       skipping the x86 MSI window 0xFEE00000–0xFEEFFFFF that the kernel reserves;</li>
  *   <li>a freed IOVA goes onto a LIFO stack for its size and the next request of that size takes it
- *       back, like the per-CPU rcache magazines (one CPU modelled). This is strict-mode reuse: Linux
- *       in lazy mode would hold a freed IOVA until the next IOTLB flush.</li>
+ *       back, like the per-CPU rcache magazines (one CPU modelled). {@link #free} is strict-mode reuse;</li>
+ *   <li>in lazy mode the driver calls {@link #deferFree} instead: the IOVA goes into the flush queue and
+ *       is not handed out again until {@link #releaseDeferred} (after the IOTLB flush) returns every held
+ *       IOVA to the stacks in queue order, as {@code fq_ring_free} does, so the last one queued is reused
+ *       first.</li>
  * </ul>
  * State stays bounded: fresh space is carved only when no freed IOVA of that size is cached, so the
- * cached IOVAs never outnumber the peak of simultaneously live allocations.
+ * cached IOVAs never outnumber the peak of simultaneously live plus held allocations, and the caller
+ * bounds the held ones by flushing.
  */
 final class IovaAllocator {
   static final long PAGE = 4096;
@@ -30,6 +34,10 @@ final class IovaAllocator {
   private final Map<Long, LongStack> freedBySize = new HashMap<>();
   /** Lowest address carved so far; fresh allocations go just below it. */
   private long carvedDownTo = DMA_LIMIT_32;
+  /** The flush queue: IOVAs unmapped in lazy mode and not yet covered by an IOTLB flush. */
+  private long[] deferredIova = new long[16];
+  private long[] deferredBytes = new long[16];
+  private int deferredCount;
 
   /** The number of bytes actually reserved for a request of {@code bytes}. */
   static long allocationSize(long bytes) {
@@ -66,6 +74,33 @@ final class IovaAllocator {
   /** Returns an allocation made with the same {@code bytes}. */
   void free(long iova, long bytes) {
     freedBySize.computeIfAbsent(allocationSize(bytes), k -> new LongStack()).push(iova);
+  }
+
+  /**
+   * Lazy mode: holds an allocation made with the same {@code bytes} back from reuse until
+   * {@link #releaseDeferred()}.
+   */
+  void deferFree(long iova, long bytes) {
+    if (deferredCount == deferredIova.length) {
+      deferredIova = Arrays.copyOf(deferredIova, deferredCount * 2);
+      deferredBytes = Arrays.copyOf(deferredBytes, deferredCount * 2);
+    }
+    deferredIova[deferredCount] = iova;
+    deferredBytes[deferredCount] = bytes;
+    deferredCount++;
+  }
+
+  /** The number of IOVAs held back by {@link #deferFree} since the last release. */
+  int deferred() {
+    return deferredCount;
+  }
+
+  /** Frees every held IOVA, oldest first. */
+  void releaseDeferred() {
+    for (int i = 0; i < deferredCount; i++) {
+      free(deferredIova[i], deferredBytes[i]);
+    }
+    deferredCount = 0;
   }
 
   private static final class LongStack {

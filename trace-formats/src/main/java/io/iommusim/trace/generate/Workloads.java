@@ -17,13 +17,15 @@ public final class Workloads {
 
   static {
     REGISTRY.put(NicRingWorkload.NAME, new Entry(
-        "multi-queue NIC with per-packet streaming DMA mappings (map, descriptor/data DMAs, unmap)",
+        "multi-queue NIC with per-packet streaming DMA mappings (map, descriptor/data DMAs, unmap), "
+            + "queue MSIs through remapped IRTEs, and optional strict or lazy (flush-queue) IOTLB invalidations",
         NicRingWorkload.OPTIONS, NicRingWorkload::fromOptions));
     REGISTRY.put(RandomWindowWorkload.NAME, new Entry(
         "pcie-bench: fixed-size DMAs at random offsets in one window mapped up front",
         RandomWindowWorkload.OPTIONS, RandomWindowWorkload::fromOptions));
     REGISTRY.put(BadActorWorkload.NAME, new Entry(
-        "a good device plus requesters that fault with VT-d reasons 0x01, 0x02, 0x04, 0x05, 0x06",
+        "a good device plus requesters that fault with VT-d reasons 0x01, 0x02, 0x04, 0x05, 0x06, "
+            + "and MSI spoofing (0x26) / compatibility-format MSIs (0x25)",
         BadActorWorkload.OPTIONS, BadActorWorkload::fromOptions));
   }
 

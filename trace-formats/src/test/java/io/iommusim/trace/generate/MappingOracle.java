@@ -21,7 +21,10 @@ final class MappingOracle {
   final Map<Integer, Integer> domainOfSid = new HashMap<>();
   final Map<Integer, TreeMap<Long, Range>> mappings = new HashMap<>();
 
-  /** Applies a control event; fails on an overlapping map or an unmap that removes nothing exactly. */
+  /**
+   * Applies a control event; fails on an overlapping map or an unmap that removes nothing exactly.
+   * Interrupt and invalidation events are accepted and change nothing here.
+   */
   void apply(TraceEvent e) {
     switch (e.kind) {
       case ATTACH:
@@ -44,6 +47,14 @@ final class MappingOracle {
         m.remove(e.addr);
         break;
       }
+      case MSI:
+      case IRTE_SET:
+      case IRTE_CLEAR:
+      case INV_IOTLB:
+      case INV_CONTEXT:
+      case INV_DEVTLB:
+      case INV_IEC:
+        break; // interrupts and cache invalidations leave attachments and mappings as they are
       default:
         throw new AssertionError("not a control event: " + e);
     }

@@ -44,7 +44,7 @@ class NicRingWorkloadTest {
 
   @Test
   void setupAttachesMapsDescriptorRingsThenPrefillsRxBuffersTopDown() throws IOException {
-    List<TraceEvent> ev = run(Map.of("queues", "2", "ring_size", "8"), 21, 1);
+    List<TraceEvent> ev = run(Map.of("queues", "2", "ring_size", "8", "msi_every", "0"), 21, 1);
     TraceEvent attach = ev.get(0);
     assertEquals(EventKind.ATTACH, attach.kind);
     assertEquals(Sid.of(0, 3, 0, 0), attach.sid);
@@ -73,6 +73,9 @@ class NicRingWorkloadTest {
     checkAgainstOracle(run(Map.of("queues", "3", "ring_size", "16", "devices", "3", "rx_fraction", "0.6"), 60_000, 11));
     checkAgainstOracle(run(Map.of("queues", "1", "ring_size", "2", "packet_size", "64", "link_gbps", "100"), 20_000, 12));
     checkAgainstOracle(run(Map.of("packet_size", "9000", "ring_size", "32"), 20_000, 13));
+    checkAgainstOracle(run(Map.of("queues", "2", "ring_size", "16", "devices", "2", "inv", "strict"), 20_000, 14));
+    checkAgainstOracle(run(Map.of("queues", "2", "ring_size", "16", "devices", "2", "inv", "lazy", "fq_size", "8",
+        "fq_timeout_ns", "20000", "msi_every", "1"), 20_000, 15));
   }
 
   @Test
@@ -89,7 +92,7 @@ class NicRingWorkloadTest {
   void receivePacketsArriveAtLineRateRoundRobinOverQueues() throws IOException {
     // rx only, 2 queues of 8: setup is 21 events at 100 ns steps, so traffic starts at 21·100 + 1000 = 3100 ns;
     // a 1500-byte frame plus 24 bytes of wire overhead takes 1524·8/10 = 1219.2 ns at 10 Gbit/s
-    List<TraceEvent> ev = run(Map.of("queues", "2", "ring_size", "8", "rx_fraction", "1"), 21 + 5 * 400, 3);
+    List<TraceEvent> ev = run(Map.of("queues", "2", "ring_size", "8", "rx_fraction", "1", "msi_every", "0"), 21 + 5 * 400, 3);
     List<TraceEvent> descriptorReads = ev.stream().filter(e -> e.kind == EventKind.DMA_READ).collect(Collectors.toList());
     assertTrue(descriptorReads.size() >= 390);
     long[] rxRing = {0xFFFF_F000L, 0xFFFF_D000L};
@@ -111,7 +114,7 @@ class NicRingWorkloadTest {
 
   @Test
   void transmitMapsReadOnlyAndTheNicReadsDescriptorThenData() throws IOException {
-    List<TraceEvent> ev = run(Map.of("queues", "2", "ring_size", "8", "rx_fraction", "0"), 21 + 5, 4);
+    List<TraceEvent> ev = run(Map.of("queues", "2", "ring_size", "8", "rx_fraction", "0", "msi_every", "0"), 21 + 5, 4);
     // first packet at 3100: map (next page below the 16 prefilled RX buffers, 0xFFFEC000), descriptor
     // fetch 500 ns later on TX ring 0, data 300 ns after that, completion after 188 ns more
     TraceEvent map = ev.get(21);
@@ -145,10 +148,12 @@ class NicRingWorkloadTest {
   }
 
   @Test
-  void trafficIsThreeFifthsDmaOneFifthMapOneFifthUnmap() throws IOException {
+  void withoutMsisTrafficIsThreeFifthsDmaOneFifthMapOneFifthUnmap() throws IOException {
     int setup = 1 + 2 * 4 + 4 * 256;
     int traffic = 100_000;
-    List<TraceEvent> ev = run(Map.of(), setup + traffic, 6);
+    List<TraceEvent> ev = run(Map.of("msi_every", "0"), setup + traffic, 6);
+    assertEquals(0, ev.stream().filter(e -> e.kind == EventKind.MSI || e.kind == EventKind.IRTE_SET
+        || e.kind.isInvalidation()).count(), "msi_every=0, inv=none: no interrupt or invalidation events at all");
     long dma = 0;
     long maps = 0;
     long unmaps = 0;
