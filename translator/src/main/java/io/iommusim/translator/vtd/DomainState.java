@@ -15,7 +15,7 @@ final class DomainState {
   final List<TranslationCaches> cacheSets = new ArrayList<>(2);
   /** Device TLBs of ATS devices that have been attached to this domain in this replay. */
   final List<Iotlb> deviceTlbs = new ArrayList<>(1);
-  /** invalidation.mode=lazy: unmaps in the flush queue, and when the queue's timer fires. */
+  /** invalidation.mode=lazy: unmaps in the flush queue, and when the queue's timer fires (MAX_VALUE = idle). */
   int lazyQueued;
   long lazyDeadline = Long.MAX_VALUE;
 

@@ -449,10 +449,14 @@ public final class VtdTranslator {
     // (or marks) every superpage entry that intersects the range.
     if (mode == InvalidationMode.LAZY) {
       if (dom.lazyQueued >= settings.lazyQueueSize) {
-        flushDomain(dom);
+        // queue full: flush the domain; the timer stays armed (Linux's queue_iova never cancels
+        // fq_timer, only fq_flush_timeout disarms it)
+        flushDomainCaches(dom);
+        dom.lazyQueued = 0;
         k[DomainCounter.LAZY_FLUSHES_QUEUE_FULL.ordinal()]++;
       }
-      if (dom.lazyQueued++ == 0) {
+      dom.lazyQueued++;
+      if (dom.lazyDeadline == Long.MAX_VALUE) { // the timer is idle: this unmap arms it
         dom.lazyDeadline = e.tsNs + settings.lazyTimeoutNs;
         lazyPending.add(dom);
         nextLazyDeadline = Math.min(nextLazyDeadline, dom.lazyDeadline);
@@ -465,13 +469,18 @@ public final class VtdTranslator {
   }
 
   /** Linux's flush_iotlb_all for a domain: domain-selective IOTLB (and paging-structure) invalidation and device-TLB flushes. */
-  private void flushDomain(DomainState dom) {
+  private void flushDomainCaches(DomainState dom) {
     for (int i = 0; i < dom.cacheSets.size(); i++) {
       dom.cacheSets.get(i).invalidateDomain(dom.domain);
     }
     for (int i = 0; i < dom.deviceTlbs.size(); i++) {
       dom.deviceTlbs.get(i).clear();
     }
+  }
+
+  /** The flush-queue timer fired: flush the domain, empty its queue and disarm the timer. */
+  private void flushDomain(DomainState dom) {
+    flushDomainCaches(dom);
     dom.lazyQueued = 0;
     dom.lazyDeadline = Long.MAX_VALUE;
     lazyPending.remove(dom);
