@@ -320,6 +320,7 @@ public final class VtdTranslator {
     requireSid(e);
     DeviceState dev = device(e.unit, e.sid);
     DomainState old = dev.domain;
+    int oldDomainId = dev.domainId;
     boolean wasAttached = dev.attached;
     if (e.kind == EventKind.DETACH) {
       dev.attached = false;
@@ -333,7 +334,7 @@ public final class VtdTranslator {
       dev.domain = domain(e.unit, e.domain);
       dev.domain.addCacheSet(dev.caches);
       if (dev.deviceTlb != null) {
-        dev.domain.addDeviceTlb(dev.deviceTlb);
+        dev.domain.addAtsDevice(dev);
       }
       dev.domainId = e.domain;
     } else {
@@ -359,6 +360,8 @@ public final class VtdTranslator {
       }
       if (dev.deviceTlb != null) {
         dev.deviceTlb.clear();
+        // sent for the old context: counted in the device's statistics there
+        stats.cell(dev.unit, dev.sid, oldDomainId).counters[DEVTLB_INVALIDATIONS.ordinal()]++;
       }
     }
   }
@@ -415,10 +418,12 @@ public final class VtdTranslator {
         iotlb.markStaleRange(dom.domain, start, end, tsNs);
       }
     }
-    for (int i = 0; i < dom.deviceTlbs.size(); i++) {
-      Iotlb atc = dom.deviceTlbs.get(i);
+    for (int i = 0; i < dom.atsDevices.size(); i++) {
+      DeviceState d = dom.atsDevices.get(i);
+      Iotlb atc = d.deviceTlb;
       if (strict) {
         atc.invalidateRange(0, start, end);
+        countDeviceTlbFlush(d, dom);
       } else {
         atc.markStaleRange(0, start, end, tsNs);
       }
@@ -473,8 +478,21 @@ public final class VtdTranslator {
     for (int i = 0; i < dom.cacheSets.size(); i++) {
       dom.cacheSets.get(i).invalidateDomain(dom.domain);
     }
-    for (int i = 0; i < dom.deviceTlbs.size(); i++) {
-      dom.deviceTlbs.get(i).clear();
+    for (int i = 0; i < dom.atsDevices.size(); i++) {
+      DeviceState d = dom.atsDevices.get(i);
+      d.deviceTlb.clear();
+      countDeviceTlbFlush(d, dom);
+    }
+  }
+
+  /**
+   * A strict or lazy flush of the domain sends a device-TLB invalidation to every ATS device in it
+   * (Linux iommu_flush_dev_iotlb walks the domain's devices); a device that has left the domain keeps
+   * having its copy dropped here, but no invalidation is sent to it.
+   */
+  private void countDeviceTlbFlush(DeviceState d, DomainState dom) {
+    if (d.domain == dom) {
+      cellOf(d).counters[DEVTLB_INVALIDATIONS.ordinal()]++;
     }
   }
 
