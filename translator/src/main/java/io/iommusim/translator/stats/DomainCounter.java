@@ -28,7 +28,7 @@ public enum DomainCounter {
   LAZY_QUEUED_UNMAPS("lazy_queued_unmaps"),
   /** invalidation.mode=lazy: domain-wide flushes because an unmap found the queue full. */
   LAZY_FLUSHES_QUEUE_FULL("lazy_flushes_queue_full"),
-  /** invalidation.mode=lazy: domain-wide flushes when the timeout after the first queued unmap passed. */
+  /** invalidation.mode=lazy: domain-wide flushes when the timer (armed by an unmap that found it idle) expired. */
   LAZY_FLUSHES_TIMEOUT("lazy_flushes_timeout");
 
   private static final DomainCounter[] VALUES = values();

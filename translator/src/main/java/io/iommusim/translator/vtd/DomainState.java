@@ -13,9 +13,9 @@ final class DomainState {
   final DomainCell stats;
   /** Cache sets of every device that has been attached to this domain in this replay. */
   final List<TranslationCaches> cacheSets = new ArrayList<>(2);
-  /** Device TLBs of ATS devices that have been attached to this domain in this replay. */
-  final List<Iotlb> deviceTlbs = new ArrayList<>(1);
-  /** invalidation.mode=lazy: unmaps in the flush queue, and when the queue's timer fires. */
+  /** ATS devices (with a device TLB) that have been attached to this domain in this replay. */
+  final List<DeviceState> atsDevices = new ArrayList<>(1);
+  /** invalidation.mode=lazy: unmaps in the flush queue, and when the queue's timer fires (MAX_VALUE = idle). */
   int lazyQueued;
   long lazyDeadline = Long.MAX_VALUE;
 
@@ -26,13 +26,13 @@ final class DomainState {
     this.stats = stats;
   }
 
-  void addDeviceTlb(Iotlb t) {
-    for (Iotlb existing : deviceTlbs) {
-      if (existing == t) {
+  void addAtsDevice(DeviceState d) {
+    for (DeviceState existing : atsDevices) {
+      if (existing == d) {
         return;
       }
     }
-    deviceTlbs.add(t);
+    atsDevices.add(d);
   }
 
   void addCacheSet(TranslationCaches c) {

@@ -320,6 +320,7 @@ public final class VtdTranslator {
     requireSid(e);
     DeviceState dev = device(e.unit, e.sid);
     DomainState old = dev.domain;
+    int oldDomainId = dev.domainId;
     boolean wasAttached = dev.attached;
     if (e.kind == EventKind.DETACH) {
       dev.attached = false;
@@ -333,7 +334,7 @@ public final class VtdTranslator {
       dev.domain = domain(e.unit, e.domain);
       dev.domain.addCacheSet(dev.caches);
       if (dev.deviceTlb != null) {
-        dev.domain.addDeviceTlb(dev.deviceTlb);
+        dev.domain.addAtsDevice(dev);
       }
       dev.domainId = e.domain;
     } else {
@@ -359,6 +360,8 @@ public final class VtdTranslator {
       }
       if (dev.deviceTlb != null) {
         dev.deviceTlb.clear();
+        // sent for the old context: counted in the device's statistics there
+        stats.cell(dev.unit, dev.sid, oldDomainId).counters[DEVTLB_INVALIDATIONS.ordinal()]++;
       }
     }
   }
@@ -415,10 +418,12 @@ public final class VtdTranslator {
         iotlb.markStaleRange(dom.domain, start, end, tsNs);
       }
     }
-    for (int i = 0; i < dom.deviceTlbs.size(); i++) {
-      Iotlb atc = dom.deviceTlbs.get(i);
+    for (int i = 0; i < dom.atsDevices.size(); i++) {
+      DeviceState d = dom.atsDevices.get(i);
+      Iotlb atc = d.deviceTlb;
       if (strict) {
         atc.invalidateRange(0, start, end);
+        countDeviceTlbFlush(d, dom);
       } else {
         atc.markStaleRange(0, start, end, tsNs);
       }
@@ -449,10 +454,14 @@ public final class VtdTranslator {
     // (or marks) every superpage entry that intersects the range.
     if (mode == InvalidationMode.LAZY) {
       if (dom.lazyQueued >= settings.lazyQueueSize) {
-        flushDomain(dom);
+        // queue full: flush the domain; the timer stays armed (Linux's queue_iova never cancels
+        // fq_timer, only fq_flush_timeout disarms it)
+        flushDomainCaches(dom);
+        dom.lazyQueued = 0;
         k[DomainCounter.LAZY_FLUSHES_QUEUE_FULL.ordinal()]++;
       }
-      if (dom.lazyQueued++ == 0) {
+      dom.lazyQueued++;
+      if (dom.lazyDeadline == Long.MAX_VALUE) { // the timer is idle: this unmap arms it
         dom.lazyDeadline = e.tsNs + settings.lazyTimeoutNs;
         lazyPending.add(dom);
         nextLazyDeadline = Math.min(nextLazyDeadline, dom.lazyDeadline);
@@ -465,13 +474,31 @@ public final class VtdTranslator {
   }
 
   /** Linux's flush_iotlb_all for a domain: domain-selective IOTLB (and paging-structure) invalidation and device-TLB flushes. */
-  private void flushDomain(DomainState dom) {
+  private void flushDomainCaches(DomainState dom) {
     for (int i = 0; i < dom.cacheSets.size(); i++) {
       dom.cacheSets.get(i).invalidateDomain(dom.domain);
     }
-    for (int i = 0; i < dom.deviceTlbs.size(); i++) {
-      dom.deviceTlbs.get(i).clear();
+    for (int i = 0; i < dom.atsDevices.size(); i++) {
+      DeviceState d = dom.atsDevices.get(i);
+      d.deviceTlb.clear();
+      countDeviceTlbFlush(d, dom);
     }
+  }
+
+  /**
+   * A strict or lazy flush of the domain sends a device-TLB invalidation to every ATS device in it
+   * (Linux iommu_flush_dev_iotlb walks the domain's devices); a device that has left the domain keeps
+   * having its copy dropped here, but no invalidation is sent to it.
+   */
+  private void countDeviceTlbFlush(DeviceState d, DomainState dom) {
+    if (d.domain == dom) {
+      cellOf(d).counters[DEVTLB_INVALIDATIONS.ordinal()]++;
+    }
+  }
+
+  /** The flush-queue timer fired: flush the domain, empty its queue and disarm the timer. */
+  private void flushDomain(DomainState dom) {
+    flushDomainCaches(dom);
     dom.lazyQueued = 0;
     dom.lazyDeadline = Long.MAX_VALUE;
     lazyPending.remove(dom);

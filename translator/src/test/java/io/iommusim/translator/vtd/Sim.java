@@ -30,32 +30,61 @@ final class Sim {
   /** One recorded fault. */
   record Fault(long ts, long seq, int unit, int sid, int pasid, int domain, long addr, boolean write, int reason) {}
 
+  /** One recorded interrupt-remapping fault. */
+  record IrFault(long ts, long seq, int unit, int sid, int domain, long addr, int index, int reason) {}
+
   final List<Fault> faults = new ArrayList<>();
+  final List<IrFault> irFaults = new ArrayList<>();
   final ModelSettings settings;
   final VtdTranslator tr;
   private long next = 1;
+  /** ts of the next event; equal to its seq unless {@link #at} moved the clock. */
+  private long clock = 1;
   int unit;
 
   Sim(String... overrides) {
+    this(null, overrides);
+  }
+
+  /**
+   * @param mode the invalidation mode, passed to the 4-argument constructor; null = the settings'
+   *     mode resolved as for a trace without inv_* events (auto = strict)
+   */
+  Sim(ModelSettings.InvalidationMode mode, String... overrides) {
     Map<String, String> m = new LinkedHashMap<>();
     for (String o : overrides) {
       int eq = o.indexOf('=');
       m.put(o.substring(0, eq), o.substring(eq + 1));
     }
     settings = new ModelSettings(Settings.defaults().with(m, "test"));
-    FaultSink sink = (ts, seq, u, sid, pasid, domain, addr, write, reason) ->
+    FaultSink sink = new FaultSink() {
+      @Override
+      public void fault(long ts, long seq, int u, int sid, int pasid, int domain, long addr, boolean write, int reason) {
         faults.add(new Fault(ts, seq, u, sid, pasid, domain, addr, write, reason));
-    tr = new VtdTranslator(settings, sink);
+      }
+
+      @Override
+      public void interruptFault(long ts, long seq, int u, int sid, int domain, long addr, int index, int reason) {
+        irFaults.add(new IrFault(ts, seq, u, sid, domain, addr, index, reason));
+      }
+    };
+    tr = mode == null ? new VtdTranslator(settings, sink)
+        : new VtdTranslator(settings, sink, BusPresence.local(), mode);
+  }
+
+  /** Sets the ts of the following events: they get tsNs, tsNs + 1, ... (seq keeps counting on). */
+  Sim at(long tsNs) {
+    clock = tsNs;
+    return this;
   }
 
   /** A fresh event of the given kind with the next ts/seq and the current unit. */
   TraceEvent event(EventKind kind) {
     TraceEvent e = new TraceEvent();
     e.kind = kind;
-    e.tsNs = next;
-    e.seq = next;
+    e.tsNs = clock++;
+    e.seq = next++;
     e.unit = unit;
-    next++;
     return e;
   }
 
@@ -106,6 +135,13 @@ final class Sim {
 
   Sim map(int domain, long addr, long size, int perm, long pageSize) {
     return apply(mapEvent(domain, addr, size, perm, pageSize));
+  }
+
+  /** A 4 KiB-page map of [addr, addr + size) to the physical address phys. */
+  Sim mapTo(int domain, long addr, long size, long phys, int perm) {
+    TraceEvent e = mapEvent(domain, addr, size, perm, K4);
+    e.phys = phys;
+    return apply(e);
   }
 
   Sim unmap(int domain, long addr, long size) {
@@ -166,8 +202,93 @@ final class Sim {
     return apply(e);
   }
 
+  Sim invContextDomain(int domain) {
+    TraceEvent e = event(EventKind.INV_CONTEXT);
+    e.granularity = Granularity.DOMAIN;
+    e.domain = domain;
+    return apply(e);
+  }
+
+  Sim invContextGlobal() {
+    TraceEvent e = event(EventKind.INV_CONTEXT);
+    e.granularity = Granularity.GLOBAL;
+    return apply(e);
+  }
+
+  /** inv_devtlb of one device's whole TLB. */
+  Sim invDevtlbDevice(int sid) {
+    TraceEvent e = event(EventKind.INV_DEVTLB);
+    e.granularity = Granularity.DEVICE;
+    e.sid = sid;
+    return apply(e);
+  }
+
+  /** inv_devtlb of 2^am naturally aligned 4 KiB pages at addr in one device's TLB. */
+  Sim invDevtlbPage(int sid, long addr, int am) {
+    TraceEvent e = event(EventKind.INV_DEVTLB);
+    e.granularity = Granularity.PAGE;
+    e.sid = sid;
+    e.addr = addr;
+    e.am = (byte) am;
+    return apply(e);
+  }
+
+  Sim invDevtlbGlobal() {
+    TraceEvent e = event(EventKind.INV_DEVTLB);
+    e.granularity = Granularity.GLOBAL;
+    return apply(e);
+  }
+
+  /** An msi event from sid with the given address and data. */
+  Sim msi(int sid, long addr, long data) {
+    TraceEvent e = event(EventKind.MSI);
+    e.sid = sid;
+    e.addr = addr;
+    e.data = data;
+    return apply(e);
+  }
+
+  Sim irteSet(int index, long lo, long hi) {
+    TraceEvent e = event(EventKind.IRTE_SET);
+    e.index = index;
+    e.irteLo = lo;
+    e.irteHi = hi;
+    return apply(e);
+  }
+
+  Sim irteClear(int index) {
+    TraceEvent e = event(EventKind.IRTE_CLEAR);
+    e.index = index;
+    return apply(e);
+  }
+
+  Sim invIecGlobal() {
+    TraceEvent e = event(EventKind.INV_IEC);
+    e.granularity = Granularity.GLOBAL;
+    return apply(e);
+  }
+
+  Sim invIecIndex(int index, int am) {
+    TraceEvent e = event(EventKind.INV_IEC);
+    e.granularity = Granularity.INDEX;
+    e.index = index;
+    e.am = (byte) am;
+    return apply(e);
+  }
+
   /** Counter summed over every cell of the device (all domains it has been in) on the current unit. */
   long dev(int sid, DeviceCounter c) {
+    long sum = 0;
+    for (StatsCell cell : tr.stats().cells()) {
+      if (cell.sid == sid && cell.unit == unit) {
+        sum += cell.get(c);
+      }
+    }
+    return sum;
+  }
+
+  /** Interrupt-remapping counter summed over every cell of the device on the current unit. */
+  long ir(int sid, io.iommusim.translator.ir.IrCounter c) {
     long sum = 0;
     for (StatsCell cell : tr.stats().cells()) {
       if (cell.sid == sid && cell.unit == unit) {
