@@ -5,9 +5,11 @@ import io.iommusim.translator.settings.ModelSettings;
 
 /**
  * VT-d interrupt remapping of one IOMMU unit within one replay partition: the unit's IR table (filled
- * by {@code irte_set} / {@code irte_clear}), its interrupt-entry cache (IEC) and counters. Interrupt
- * remapping is unit-wide, so one instance serves every device behind the unit whatever
- * {@code partition.by} says. Not thread safe; allocates nothing per request.
+ * by {@code irte_set} / {@code irte_clear}), an interrupt-entry cache (IEC) and counters. The table is
+ * unit-wide. With {@code partition.by=unit} one instance (one IEC) serves every device behind the unit;
+ * with {@code partition.by=device} each device has its own instance from {@link #withOwnIec} (the
+ * unit's table, a private IEC), like its other caches, so results do not depend on which replay groups
+ * share a task. Not thread safe; allocates nothing per request.
  *
  * <h2>A request ({@link #remap}), in order</h2>
  * <ol>
@@ -65,8 +67,13 @@ public final class InterruptRemapper {
   private final IrFaultSink sink;
 
   /** The IR table, allocated at the first irte_set (2 x 8 x ir.table_entries bytes: 1 MiB at 65536). */
-  private long[] tableLo;
-  private long[] tableHi;
+  private static final class Table {
+    long[] lo;
+    long[] hi;
+  }
+
+  /** Shared by every remapper made by {@link #withOwnIec} from this one. */
+  private final Table table;
 
   /** Null when iec.entries = 0. Tag and index bits are both the interrupt index. */
   private final TagCache iec;
@@ -74,11 +81,27 @@ public final class InterruptRemapper {
   private final long[] iecHi;
 
   private final long[] unitCounters = new long[IrCounter.COUNT];
+  private final ModelSettings settings;
+
+  /**
+   * A remapper of the same unit that reads and writes this one's IR table but has its own, empty IEC and
+   * counters: with {@code partition.by=device} every requester gets one, like its other caches, so the
+   * IEC a request sees does not depend on which replay groups share a task.
+   */
+  public InterruptRemapper withOwnIec(long randomSeed, IrFaultSink sink) {
+    return new InterruptRemapper(settings, unit, randomSeed, sink, table);
+  }
 
   /**
    * @param randomSeed seed of the IEC's random replacement (only used with iec.policy=random)
    */
   public InterruptRemapper(ModelSettings s, int unit, long randomSeed, IrFaultSink sink) {
+    this(s, unit, randomSeed, sink, new Table());
+  }
+
+  private InterruptRemapper(ModelSettings s, int unit, long randomSeed, IrFaultSink sink, Table table) {
+    this.settings = s;
+    this.table = table;
     this.unit = unit;
     this.enabled = s.irEnabled;
     this.blockCompat = s.irBlockCompat;
@@ -130,8 +153,8 @@ public final class InterruptRemapper {
       hi = iecHi[slot];
     } else {
       add(counters, IEC_MISSES);
-      lo = tableLo == null ? 0 : tableLo[index];
-      hi = tableHi == null ? 0 : tableHi[index];
+      lo = table.lo == null ? 0 : table.lo[index];
+      hi = table.hi == null ? 0 : table.hi[index];
       if (iec != null && Irte.present(lo) && !Irte.hasReservedBits(lo, hi)) {
         slot = iec.insert(index, index);
         iecLo[slot] = lo;
@@ -189,12 +212,12 @@ public final class InterruptRemapper {
     if (!inTable(index)) {
       return false;
     }
-    if (tableLo == null) {
-      tableLo = new long[tableEntries];
-      tableHi = new long[tableEntries];
+    if (table.lo == null) {
+      table.lo = new long[tableEntries];
+      table.hi = new long[tableEntries];
     }
-    tableLo[index] = lo;
-    tableHi[index] = hi;
+    table.lo[index] = lo;
+    table.hi[index] = hi;
     return true;
   }
 
@@ -203,9 +226,9 @@ public final class InterruptRemapper {
     if (!inTable(index)) {
       return false;
     }
-    if (tableLo != null) {
-      tableLo[index] = 0;
-      tableHi[index] = 0;
+    if (table.lo != null) {
+      table.lo[index] = 0;
+      table.hi[index] = 0;
     }
     return true;
   }
@@ -273,11 +296,11 @@ public final class InterruptRemapper {
 
   /** The table's low word at {@code index} (0 for an entry never set). */
   public long irteLo(int index) {
-    return tableLo == null ? 0 : tableLo[index];
+    return table.lo == null ? 0 : table.lo[index];
   }
 
   /** The table's high word at {@code index} (0 for an entry never set). */
   public long irteHi(int index) {
-    return tableHi == null ? 0 : tableHi[index];
+    return table.hi == null ? 0 : table.hi[index];
   }
 }

@@ -82,8 +82,15 @@ public final class VtdTranslator {
   private final java.util.ArrayList<DomainState> lazyPending = new java.util.ArrayList<>();
   private long nextLazyDeadline = Long.MAX_VALUE;
 
-  /** Interrupt remapping per unit (unit-wide state), created on first use. */
+  /** Interrupt remapping per unit: the owner of the unit's IR table (and the unit's IEC with partition.by=unit). */
   private final LongObjectMap<InterruptRemapper> remappers = new LongObjectMap<>(4);
+  /**
+   * partition.by=device: every requester's own remapper (the unit's table, a private IEC), as every
+   * device has private caches; kept per unit for inv_iec. A unit-wide IEC would make a request's IEC
+   * hit depend on which replay groups happen to share a task.
+   */
+  private final LongObjectMap<InterruptRemapper> deviceRemappers = new LongObjectMap<>(16);
+  private final LongObjectMap<java.util.List<InterruptRemapper>> deviceRemappersOfUnit = new LongObjectMap<>(4);
   // the request being remapped, for the fault record (fields, so the sink lambda captures nothing per call)
   private long msiAddr;
   private int msiDomain;
@@ -107,6 +114,8 @@ public final class VtdTranslator {
     this.atsRoundTripNs = settings.atsRoundTripNs;
     this.settings = settings;
     this.faults = faults;
+    this.irFaults = (ts, seq, u, sid, index, reason) ->
+        faults.interruptFault(ts, seq, u, sid, msiDomain, msiAddr, index, reason);
     this.buses = buses;
     this.addressLimitMask = -1L << settings.addressWidth;
     this.memoryReadNs = settings.memoryReadNs;
@@ -196,12 +205,33 @@ public final class VtdTranslator {
 
   // ---- interrupt remapping -----------------------------------------------------------------------
 
+  private final io.iommusim.translator.ir.IrFaultSink irFaults;
+
   private InterruptRemapper remapper(int unit) {
     InterruptRemapper r = remappers.get(unit);
     if (r == null) {
-      r = new InterruptRemapper(settings, unit, TranslationCaches.mix(settings.randomSeed ^ unit ^ 0x1EC),
-          (ts, seq, u, sid, index, reason) -> faults.interruptFault(ts, seq, u, sid, msiDomain, msiAddr, index, reason));
+      r = new InterruptRemapper(settings, unit, TranslationCaches.mix(settings.randomSeed ^ unit ^ 0x1EC), irFaults);
       remappers.put(unit, r);
+    }
+    return r;
+  }
+
+  /** The remapper a device's interrupt requests go through (see {@link #deviceRemappers}). */
+  private InterruptRemapper remapper(DeviceState dev) {
+    if (settings.partitionBy == ModelSettings.PartitionBy.UNIT) {
+      return remapper(dev.unit);
+    }
+    long key = deviceKey(dev.unit, dev.sid);
+    InterruptRemapper r = deviceRemappers.get(key);
+    if (r == null) {
+      r = remapper(dev.unit).withOwnIec(TranslationCaches.mix(settings.randomSeed ^ key ^ 0x1EC), irFaults);
+      deviceRemappers.put(key, r);
+      java.util.List<InterruptRemapper> list = deviceRemappersOfUnit.get(dev.unit);
+      if (list == null) {
+        list = new java.util.ArrayList<>();
+        deviceRemappersOfUnit.put(dev.unit, list);
+      }
+      list.add(r);
     }
     return r;
   }
@@ -210,7 +240,7 @@ public final class VtdTranslator {
   private void interrupt(DeviceState dev, long addr, long data, long ts, long seq) {
     msiAddr = addr;
     msiDomain = dev.domainId;
-    remapper(dev.unit).remap(ts, seq, dev.sid, addr, data, cellOf(dev).irCounters);
+    remapper(dev).remap(ts, seq, dev.sid, addr, data, cellOf(dev).irCounters);
   }
 
   private void interruptTable(TraceEvent e) {
@@ -229,10 +259,15 @@ public final class VtdTranslator {
         }
         break;
       default: // INV_IEC
-        if (e.granularity == Granularity.GLOBAL) {
-          r.invalidateIec(true, 0, 0);
-        } else if (e.granularity == Granularity.INDEX && e.index >= 0) {
-          r.invalidateIec(false, e.index, e.am);
+        if (e.granularity == Granularity.GLOBAL || (e.granularity == Granularity.INDEX && e.index >= 0)) {
+          boolean global = e.granularity == Granularity.GLOBAL;
+          r.invalidateIec(global, e.index, e.am);
+          java.util.List<InterruptRemapper> own = deviceRemappersOfUnit.get(e.unit);
+          if (own != null) {
+            for (InterruptRemapper d : own) {
+              d.invalidateIec(global, e.index, e.am);
+            }
+          }
         } else {
           throw new ReplayException(e.seq, "inv_iec: granularity must be global, or index with an index");
         }
