@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # Builds bench/engine (offline) and runs the replay-loop benchmarks; see bench/README.md.
 #
-#   bench/engine/run.sh                              # both benchmarks, short settings, with -prof gc
+#   bench/engine/run.sh                              # every benchmark, short settings, with -prof gc
 #   bench/engine/run.sh hitDominated                 # extra arguments go to JMH (regex, -p, -prof ...)
 #   bench/engine/run.sh missDominated -p mappedPages=16384
 #   JMH_OPTS="-f 3 -wi 5 -w 5s -i 10 -r 5s" bench/engine/run.sh   # longer, steadier runs
@@ -10,6 +10,8 @@
 # Prints JMH's own output, then one line per benchmark and metric:
 #   RESULT engine.hit_dominated 43.5 Mtranslations/s
 #   RESULT engine.hit_dominated.gc.alloc.rate.norm 0.0001 B/translation
+# One JMH op is one translation (hit/miss benchmarks), one interrupt request (msiHeavy) or one
+# event (invalidationHeavy: maps, DMAs and unmaps); the RESULT unit says which.
 set -euo pipefail
 
 here="$(cd "$(dirname "$0")" && pwd)"
@@ -40,10 +42,12 @@ for r in results:
     if r.get("params"):
         name += "[" + ",".join(f"{k}={v}" for k, v in sorted(r["params"].items())) + "]"
     m = r["primaryMetric"]
-    # ops/us with one op per translation (@OperationsPerInvocation) = millions of translations per second
+    # ops/us with one op per translation, interrupt request or event (@OperationsPerInvocation)
+    # = millions of them per second
     assert m["scoreUnit"] == "ops/us", m["scoreUnit"]
-    print(f"RESULT {name} {m['score']:.1f} Mtranslations/s")
+    op = {"msiHeavy": "interrupt", "invalidationHeavy": "event"}.get(method, "translation")
+    print(f"RESULT {name} {m['score']:.1f} M{op}s/s")
     alloc = r.get("secondaryMetrics", {}).get("gc.alloc.rate.norm")
     if alloc is not None:
-        print(f"RESULT {name}.gc.alloc.rate.norm {alloc['score']:.4f} B/translation")
+        print(f"RESULT {name}.gc.alloc.rate.norm {alloc['score']:.4f} B/{op}")
 EOF

@@ -2,10 +2,15 @@ package io.iommusim.bench.engine;
 
 import io.iommusim.trace.EventKind;
 import io.iommusim.trace.TraceEvent;
+import io.iommusim.trace.Granularity;
 import io.iommusim.translator.FaultSink;
+import io.iommusim.translator.ir.IrCounter;
 import io.iommusim.translator.settings.ModelSettings;
 import io.iommusim.translator.settings.Settings;
+import io.iommusim.translator.settings.ModelSettings.InvalidationMode;
 import io.iommusim.translator.stats.DeviceCounter;
+import io.iommusim.translator.stats.DomainCell;
+import io.iommusim.translator.stats.DomainCounter;
 import io.iommusim.translator.stats.StatsCell;
 import io.iommusim.translator.vtd.VtdTranslator;
 import java.util.Map;
@@ -26,9 +31,11 @@ import org.openjdk.jmh.annotations.State;
 import org.openjdk.jmh.annotations.Warmup;
 
 /**
- * Throughput of {@link VtdTranslator#apply} on precomputed DMA events, one translation per event.
- * One JMH operation is one translation ({@link OperationsPerInvocation}), and the unit is ops/µs, so
- * the score reads directly as millions of translations per second.
+ * Throughput of {@link VtdTranslator#apply} on precomputed events. In {@code hitDominated} and
+ * {@code missDominated} every event is a DMA of one translation, and one JMH operation is one
+ * translation ({@link OperationsPerInvocation}); the unit is ops/µs, so the score reads directly as
+ * millions of translations per second. In {@code msiHeavy} one operation is one interrupt request
+ * (msi event), in {@code invalidationHeavy} one event (map, DMA or unmap).
  *
  * <p>The translator is built once per trial ({@link Level#Trial}: attach + map, then one unmeasured
  * pass over the events) and reused by every iteration. Rebuilding it per iteration would put the map
@@ -225,6 +232,266 @@ public class ReplayBenchmark {
     }
   }
 
+  /** Interrupt requests per invocation of {@link #msiHeavy}. */
+  static final int MSI_EVENTS = 1 << 20;
+
+  /**
+   * An MSI-heavy stream: one device (01:00.0) with {@link #VECTORS} MSI-X vectors, each a valid
+   * remappable IRTE for it (P = 1, IM = 0, SVT = 1, SQ = 0, SID = 01:00.0; written by irte_set and
+   * followed by an index-selective inv_iec, as Linux's {@code modify_irte} does), and 2^20 msi events
+   * in the remappable format (handle = IRTE index, SHV = 0, data 0) cycling over the vectors. After
+   * the first pass every request hits the 64-entry IEC. One request in {@link #SPOOF_EVERY} comes from
+   * another requester (02:00.0, never attached) naming the same handles: blocked with 0x26
+   * (source-id verification). One JMH op is one interrupt request.
+   */
+  @State(Scope.Thread)
+  public static class MsiHeavy {
+    static final int VECTORS = 32;
+    /** IRTE index of vector 0 (Linux hands out indices from a per-unit bitmap; any base will do). */
+    static final int HANDLE_BASE = 0x100;
+    static final int SPOOF_EVERY = 16;
+    static final int SPOOFER = 0x0200; // 02:00.0
+
+    VtdTranslator translator;
+    long[] addresses;
+    int[] sids;
+    final TraceEvent event = new TraceEvent();
+
+    /** The remapped-format IRTE of vector v (iommu-semantics.md 1.4), low word: P, vector, destination. */
+    static long irteLo(int v) {
+      long present = 1;
+      long vector = 0x30 + v;        // bits 23:16; DM = 0 (physical), TM = 0 (edge), DLM = 0 (fixed)
+      long destination = (long) (v % 2) << 8; // bits 63:32; xAPIC: the APIC id in bits 15:8 of it
+      return present | vector << 16 | destination << 32;
+    }
+
+    /** High word: SID (bits 79:64), SQ = 0 (bits 81:80: compare all 16 bits), SVT = 1 (bits 83:82). */
+    static long irteHi() {
+      return SID | 0L << 16 | 1L << 18;
+    }
+
+    /** Remappable MSI address: 0xFEE in 31:20, handle[14:0] in 19:5, format bit 4 = 1, SHV = 0, handle[15] in bit 2. */
+    static long msiAddress(int handle) {
+      return 0xFEE0_0000L | (long) (handle & 0x7FFF) << 5 | 1L << 4 | (long) (handle >>> 15 & 1) << 2;
+    }
+
+    @Setup(Level.Trial)
+    public void setUp() {
+      ModelSettings settings = new ModelSettings(Settings.defaults().with(Map.of(), "MsiHeavy"));
+      translator = new VtdTranslator(settings, FaultSink.DISCARD);
+      TraceEvent attach = new TraceEvent();
+      attach.kind = EventKind.ATTACH;
+      attach.seq = 0;
+      attach.unit = UNIT;
+      attach.sid = SID;
+      attach.domain = DOMAIN;
+      translator.apply(attach);
+      long seq = 1;
+      for (int v = 0; v < VECTORS; v++) {
+        TraceEvent set = new TraceEvent();
+        set.kind = EventKind.IRTE_SET;
+        set.seq = seq++;
+        set.unit = UNIT;
+        set.index = HANDLE_BASE + v;
+        set.irteLo = irteLo(v);
+        set.irteHi = irteHi();
+        translator.apply(set);
+        TraceEvent inv = new TraceEvent();
+        inv.kind = EventKind.INV_IEC;
+        inv.seq = seq++;
+        inv.unit = UNIT;
+        inv.granularity = Granularity.INDEX;
+        inv.index = HANDLE_BASE + v;
+        inv.am = 0;
+        translator.apply(inv);
+      }
+      addresses = new long[MSI_EVENTS];
+      sids = new int[MSI_EVENTS];
+      for (int i = 0; i < MSI_EVENTS; i++) {
+        addresses[i] = msiAddress(HANDLE_BASE + i % VECTORS);
+        sids[i] = i % SPOOF_EVERY == SPOOF_EVERY - 1 ? SPOOFER : SID;
+      }
+      event.kind = EventKind.MSI;
+      event.unit = UNIT;
+      event.data = 0;
+      replay(); // fills the IEC, and gives the counters checked here
+      check();
+    }
+
+    void check() {
+      long spoofed = MSI_EVENTS / SPOOF_EVERY;
+      long genuine = MSI_EVENTS - spoofed;
+      StatsCell own = cell(translator, SID, DOMAIN);
+      StatsCell spoofer = cell(translator, SPOOFER, -1);
+      requireIr(own.get(IrCounter.MSI_TOTAL) == genuine, "every genuine request counted", own);
+      requireIr(own.get(IrCounter.MSI_DELIVERED) == genuine, "genuine requests delivered", own);
+      requireIr(own.get(IrCounter.MSI_BLOCKED) == 0, "no genuine request blocked", own);
+      requireIr(spoofer.get(IrCounter.MSI_TOTAL) == spoofed, "every spoofed request counted", spoofer);
+      requireIr(spoofer.get(IrCounter.MSI_BLOCKED) == spoofed
+          && spoofer.get(IrCounter.MSI_BLOCKED_SOURCE_ID) == spoofed, "spoofed requests blocked with 0x26", spoofer);
+      requireIr(spoofer.get(IrCounter.MSI_DELIVERED) == 0, "no spoofed request delivered", spoofer);
+      long misses = own.get(IrCounter.IEC_MISSES) + spoofer.get(IrCounter.IEC_MISSES);
+      long hits = own.get(IrCounter.IEC_HITS) + spoofer.get(IrCounter.IEC_HITS);
+      requireIr(misses == VECTORS && hits == MSI_EVENTS - VECTORS, "only the " + VECTORS + " cold IEC misses", own);
+      requireIr(own.get(DeviceCounter.DMA_EVENTS) == 0 && own.get(DeviceCounter.FAULTS) == 0, "no DMA", own);
+    }
+
+    /** The measured loop: one reused msi event filled from the address and requester columns. */
+    final long replay() {
+      VtdTranslator t = translator;
+      long[] addr = addresses;
+      int[] sid = sids;
+      TraceEvent e = event;
+      for (int i = 0; i < addr.length; i++) {
+        e.tsNs = 1000 + i;
+        e.seq = 1000 + i;
+        e.sid = sid[i];
+        e.addr = addr[i];
+        t.apply(e);
+      }
+      return t.stats().eventsByKind()[EventKind.MSI.ordinal()];
+    }
+  }
+
+  /** Packets per invocation of {@link #invalidationHeavy}; each is 3 events (map, dma_write, unmap). */
+  static final int PACKETS = 1 << 18;
+  static final int INV_EVENTS = 3 * PACKETS;
+
+  /**
+   * An invalidation-heavy stream, a NIC receiving with a Linux driver in strict mode
+   * ({@code iommu.strict=1}; invalidation.mode=strict, which is also what auto picks for a trace
+   * without inv_* events such as the generator's default nic-ring): per packet the driver maps a
+   * 4 KiB receive buffer, the device writes a 1500-byte frame into it, and the driver unmaps it, the
+   * unmap invalidating the page in the IOTLB at once (page-selective, leaves only: IH = 1). The
+   * buffers cycle over {@link #BUFFERS} IOVAs in one 2 MiB region (the IOVA allocator's per-CPU cache
+   * hands recently freed IOVAs out again). So every DMA misses the IOTLB (its entry went with the
+   * previous unmap of that IOVA) and walks one level: the paging-structure caches hold the upper
+   * levels. One JMH op is one event (map, DMA or unmap), not one translation.
+   */
+  @State(Scope.Thread)
+  public static class InvalidationHeavy {
+    static final int BUFFERS = 32;
+    static final long BASE = 0x20_0000L; // 2 MiB aligned: every buffer under one level-1 table
+    static final long PHYS = 0x1_0000_0000L;
+    static final int FRAME = 1500;
+
+    VtdTranslator translator;
+    EventKind[] kinds;
+    long[] addresses;
+    long[] sizes;
+    long[] phys;
+    final TraceEvent event = new TraceEvent();
+
+    @Setup(Level.Trial)
+    public void setUp() {
+      ModelSettings settings = new ModelSettings(
+          Settings.defaults().with(Map.of("invalidation.mode", "strict"), "InvalidationHeavy"));
+      translator = new VtdTranslator(settings, FaultSink.DISCARD);
+      if (translator.invalidationMode() != InvalidationMode.STRICT) {
+        throw new IllegalStateException("benchmark scenario broken: invalidation mode " + translator.invalidationMode());
+      }
+      TraceEvent attach = new TraceEvent();
+      attach.kind = EventKind.ATTACH;
+      attach.seq = 0;
+      attach.unit = UNIT;
+      attach.sid = SID;
+      attach.domain = DOMAIN;
+      translator.apply(attach);
+      kinds = new EventKind[INV_EVENTS];
+      addresses = new long[INV_EVENTS];
+      sizes = new long[INV_EVENTS];
+      phys = new long[INV_EVENTS];
+      for (int p = 0; p < PACKETS; p++) {
+        int buffer = p % BUFFERS;
+        long iova = BASE + buffer * 4096L;
+        int i = 3 * p;
+        kinds[i] = EventKind.MAP;
+        addresses[i] = iova;
+        sizes[i] = 4096;
+        phys[i] = PHYS + ((long) p % 4096) * 4096; // the pages of the receive pool, reused
+        kinds[i + 1] = EventKind.DMA_WRITE;
+        addresses[i + 1] = iova + 64;
+        sizes[i + 1] = FRAME;
+        kinds[i + 2] = EventKind.UNMAP;
+        addresses[i + 2] = iova;
+        sizes[i + 2] = 4096;
+      }
+      event.unit = UNIT;
+      event.sid = SID;
+      event.domain = DOMAIN;
+      event.pageSize = 4096;
+      replay(); // warms the paging-structure caches, and gives the counters checked here
+      check();
+    }
+
+    void check() {
+      StatsCell cell = cell(translator, SID, DOMAIN);
+      DomainCell dom = translator.stats().domains().stream()
+          .filter(d -> d.unit == UNIT && d.domain == DOMAIN).findFirst().orElseThrow();
+      Scenario.require(cell.get(DeviceCounter.DMA_EVENTS) == PACKETS, "one DMA per packet", cell);
+      Scenario.require(cell.get(DeviceCounter.TRANSLATIONS) == PACKETS, "one translation per DMA", cell);
+      Scenario.require(cell.get(DeviceCounter.FAULTS) == 0, "no faults", cell);
+      Scenario.require(cell.get(DeviceCounter.STALE_HITS) == 0, "no stale hits", cell);
+      Scenario.require(cell.get(DeviceCounter.IOTLB_HITS) == 0
+          && cell.get(DeviceCounter.IOTLB_MISSES) == PACKETS, "every DMA misses (its entry went with the last unmap)", cell);
+      Scenario.require(cell.get(DeviceCounter.PAGE_WALKS) == PACKETS, "one walk per DMA", cell);
+      // the first walk reads 4 levels and fills the paging-structure caches; every later one reads the leaf only
+      Scenario.require(cell.get(DeviceCounter.WALK_MEMORY_READS) == PACKETS + 3, "one entry read per walk", cell);
+      long[] k = dom.counters;
+      requireDomain(k[DomainCounter.MAPS.ordinal()] == PACKETS && k[DomainCounter.UNMAPS.ordinal()] == PACKETS
+          && k[DomainCounter.UNMAPPED_PAGES.ordinal()] == PACKETS, "one map and one unmap of one page per packet", k);
+      requireDomain(k[DomainCounter.STRICT_UNMAP_INVALIDATIONS.ordinal()] == PACKETS, "one invalidation per unmap", k);
+      requireDomain(k[DomainCounter.MAP_OVERLAP_PAGES.ordinal()] == 0
+          && k[DomainCounter.UNMAP_OF_UNMAPPED_PAGES.ordinal()] == 0, "no overlapping map, no unmap of nothing", k);
+    }
+
+    /** The measured loop: one reused event filled from the kind, address, size and phys columns. */
+    final long replay() {
+      VtdTranslator t = translator;
+      EventKind[] kind = kinds;
+      long[] addr = addresses;
+      long[] size = sizes;
+      long[] ph = phys;
+      TraceEvent e = event;
+      for (int i = 0; i < addr.length; i++) {
+        e.tsNs = 1000 + i;
+        e.seq = 1000 + i;
+        e.kind = kind[i];
+        e.addr = addr[i];
+        e.size = size[i];
+        e.phys = ph[i];
+        t.apply(e);
+      }
+      return t.stats().eventsByKind()[EventKind.UNMAP.ordinal()];
+    }
+  }
+
+  static StatsCell cell(VtdTranslator t, int sid, int domain) {
+    return t.stats().cells().stream()
+        .filter(c -> c.unit == UNIT && c.sid == sid && c.domain == domain).findFirst()
+        .orElseThrow(() -> new IllegalStateException("benchmark scenario broken: no statistics for sid " + sid));
+  }
+
+  static void requireIr(boolean ok, String what, StatsCell cell) {
+    if (!ok) {
+      StringBuilder b = new StringBuilder("benchmark scenario broken (" + what + "): sid=" + cell.sid);
+      for (IrCounter c : IrCounter.values()) {
+        b.append(' ').append(c.column()).append('=').append(cell.get(c));
+      }
+      throw new IllegalStateException(b.toString());
+    }
+  }
+
+  static void requireDomain(boolean ok, String what, long[] k) {
+    if (!ok) {
+      StringBuilder b = new StringBuilder("benchmark scenario broken (" + what + "):");
+      for (DomainCounter c : DomainCounter.values()) {
+        b.append(' ').append(c.name().toLowerCase()).append('=').append(k[c.ordinal()]);
+      }
+      throw new IllegalStateException(b.toString());
+    }
+  }
+
   @Benchmark
   @OperationsPerInvocation(EVENTS)
   public long hitDominated(HitDominated s) {
@@ -234,6 +501,20 @@ public class ReplayBenchmark {
   @Benchmark
   @OperationsPerInvocation(EVENTS)
   public long missDominated(MissDominated s) {
+    return s.replay();
+  }
+
+  /** One op = one interrupt request (msi event). */
+  @Benchmark
+  @OperationsPerInvocation(MSI_EVENTS)
+  public long msiHeavy(MsiHeavy s) {
+    return s.replay();
+  }
+
+  /** One op = one event (a third of them maps, DMAs and unmaps each). */
+  @Benchmark
+  @OperationsPerInvocation(INV_EVENTS)
+  public long invalidationHeavy(InvalidationHeavy s) {
     return s.replay();
   }
 }
