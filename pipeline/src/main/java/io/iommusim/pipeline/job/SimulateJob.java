@@ -152,9 +152,12 @@ public final class SimulateJob {
         throw new IllegalStateException("record accounting failed: read " + read + " but replayed " + replayedRecords);
       }
 
+      // one faults row per faulting DMA translation and per recorded (not FPD-suppressed) IR fault
       long faultCount = 0;
       for (io.iommusim.translator.stats.StatsCell c : stats.cells()) {
-        faultCount += c.get(io.iommusim.translator.stats.DeviceCounter.FAULTS);
+        faultCount += c.get(io.iommusim.translator.stats.DeviceCounter.FAULTS)
+            + c.get(io.iommusim.translator.ir.IrCounter.MSI_BLOCKED)
+            - c.get(io.iommusim.translator.ir.IrCounter.MSI_FAULT_RECORDS_SUPPRESSED);
       }
       // the tables are independent Spark jobs: submitting them together overlaps their scheduling
       List<Row> domainRows = StatsTables.domainStats(configId, stats);

@@ -76,6 +76,7 @@ public final class VtdTranslator {
   private final int pscLookupNs;
   private final long[] eventsByKind;
   private final InvalidationMode mode;
+  private final boolean traceMode;
   private final int devtlbLookupNs;
   private final int atsRoundTripNs;
   /** invalidation.mode=lazy: domains with queued unmaps, and the earliest of their timers. */
@@ -110,6 +111,7 @@ public final class VtdTranslator {
       throw new IllegalArgumentException("resolve invalidation.mode=auto first (ModelSettings.invalidationFor)");
     }
     this.mode = mode;
+    this.traceMode = mode == InvalidationMode.TRACE;
     this.devtlbLookupNs = settings.devtlbLookupNs;
     this.atsRoundTripNs = settings.atsRoundTripNs;
     this.settings = settings;
@@ -759,11 +761,19 @@ public final class VtdTranslator {
     int ctxSlot = c.contextCache == null ? -1 : c.contextCache.lookup(dev.sid, dev.sid);
     if (ctxSlot >= 0) {
       k[CONTEXT_CACHE_HITS.ordinal()]++;
-      dom = c.cachedDomain[ctxSlot];
-      domainId = c.cachedDomainId[ctxSlot];
-      passthrough = c.cachedPassthrough[ctxSlot];
-      if (!dev.attached || domainId != dev.domainId || passthrough != dev.passthrough) {
-        k[STALE_CONTEXT_HITS.ordinal()]++;
+      if (traceMode) {
+        // only trace mode leaves a changed context entry cached: translate with the cached copy
+        dom = c.cachedDomain[ctxSlot];
+        domainId = c.cachedDomainId[ctxSlot];
+        passthrough = c.cachedPassthrough[ctxSlot];
+        if (!dev.attached || domainId != dev.domainId || passthrough != dev.passthrough) {
+          k[STALE_CONTEXT_HITS.ordinal()]++;
+        }
+      } else {
+        // strict and lazy drop the entry on every context change: the cached copy is the current one
+        dom = dev.domain;
+        domainId = dev.domainId;
+        passthrough = dev.passthrough;
       }
     } else {
       k[CONTEXT_CACHE_MISSES.ordinal()]++;
