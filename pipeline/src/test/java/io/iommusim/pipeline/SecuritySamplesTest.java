@@ -234,9 +234,9 @@ class SecuritySamplesTest {
     assertEquals("2", info.get("records.replayed.irte_set"));
     assertEquals("2", info.get("records.replayed.inv_iec"));
     assertEquals("2", info.get("records.replayed.dma_write"));
-    // inv_iec is an inv_* event: invalidation.mode=auto resolves to trace (no unmap here, so it changes nothing)
-    assertEquals("trace", info.get("model.invalidation.mode"));
-    assertEquals("2", info.get("records.invalidation_events"));
+    // inv_iec alone does not select trace mode: invalidation.mode=auto resolves to strict
+    assertEquals("strict", info.get("model.invalidation.mode"));
+    assertEquals("0", info.get("records.dma_invalidation_events"));
   }
 
   @Test

@@ -36,7 +36,7 @@ public final class PreparedTrace {
   public final PartitionBy clusteredBy;
   public final List<String> files;
   public final long events;
-  /** inv_* events in the trace (invalidation.mode=auto needs to know without reading it). */
+  /** inv_iotlb, inv_context and inv_devtlb events in the trace (invalidation.mode=auto needs to know without reading it). */
   public final long invalidations;
 
   private PreparedTrace(String dir, PartitionBy clusteredBy, List<String> files, long events, long invalidations) {
@@ -78,7 +78,7 @@ public final class PreparedTrace {
         }
       }
       return new PreparedTrace(path, clusteredBy, files, Long.parseLong(p.getProperty("events")),
-          Long.parseLong(p.getProperty("invalidations")));
+          Long.parseLong(p.getProperty("dma_invalidations")));
     } catch (IOException e) {
       throw new UncheckedIOException("cannot read the layout of " + path, e);
     }
@@ -111,7 +111,7 @@ public final class PreparedTrace {
         + "clustered_by=" + clusteredBy.name().toLowerCase() + "\n"
         + "sorted_by=ts_ns,seq\n"
         + "events=" + events + "\n"
-        + "invalidations=" + invalidations + "\n"
+        + "dma_invalidations=" + invalidations + "\n"
         + "files=" + String.join(",", fileNames) + "\n";
   }
 

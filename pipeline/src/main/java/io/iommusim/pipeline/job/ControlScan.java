@@ -26,7 +26,7 @@ final class ControlScan implements Serializable {
   final List<TraceEvent> control;
   /** Events per routing node ({@link ReplayGroups#nodeOf}), for balancing the replay. */
   final HashMap<Long, Long> eventsPerNode;
-  /** inv_* events: with invalidation.mode=auto their presence selects trace mode. */
+  /** DMA-remapping invalidations (inv_iotlb, inv_context, inv_devtlb): with invalidation.mode=auto their presence selects trace mode. */
   final long invalidations;
 
   ControlScan(int inputIndex, long records, List<TraceEvent> control, HashMap<Long, Long> eventsPerNode,
@@ -54,7 +54,7 @@ final class ControlScan implements Serializable {
     try (EventSource source = split.open()) {
       while (source.next(e)) {
         records++;
-        if (e.kind.isInvalidation()) {
+        if (e.kind == EventKind.INV_IOTLB || e.kind == EventKind.INV_CONTEXT || e.kind == EventKind.INV_DEVTLB) {
           invalidations++;
         }
         if (isControl(e)) {

@@ -179,7 +179,7 @@ public final class SimulateJob {
         info.add("setting", s.getKey(), s.getValue());
       }
       info.add("model", "invalidation.mode", invalidation.name().toLowerCase());
-      info.add("records", "invalidation_events", scan.invalidations);
+      info.add("records", "dma_invalidation_events", scan.invalidations);
       for (Input in : inputs) {
         info.add("input", "file." + in.index, in.path);
         info.add("input", "file." + in.index + ".format", in.format.name().toLowerCase());

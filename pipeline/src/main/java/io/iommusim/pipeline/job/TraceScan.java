@@ -26,7 +26,7 @@ final class TraceScan {
   final TraceEvent[] broadcast;
   /** Every control event (context events and broadcast events), in (ts_ns, seq) order. */
   final List<TraceEvent> control;
-  /** inv_* events in the trace. */
+  /** DMA-remapping invalidation events (inv_iotlb, inv_context, inv_devtlb) in the trace. */
   final long invalidations;
 
   private TraceScan(List<Input> inputs, List<InputSplit> splits, long[] recordsPerInput, ContextTimeline timeline,

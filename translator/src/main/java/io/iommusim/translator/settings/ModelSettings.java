@@ -114,8 +114,9 @@ public final class ModelSettings implements java.io.Serializable {
   }
 
   /**
-   * The invalidation mode in force: AUTO is TRACE when the trace carries inv_* events (its own
-   * invalidations are then the truth) and STRICT otherwise.
+   * The invalidation mode in force: AUTO is TRACE when the trace carries DMA-remapping invalidations
+   * (inv_iotlb, inv_context, inv_devtlb: its own invalidations are then the truth) and STRICT
+   * otherwise. inv_iec alone does not count: it says nothing about how the IOTLB was invalidated.
    */
   public InvalidationMode invalidationFor(boolean traceHasInvalidations) {
     if (invalidationMode != InvalidationMode.AUTO) {
