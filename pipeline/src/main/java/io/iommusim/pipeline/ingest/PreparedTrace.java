@@ -77,8 +77,13 @@ public final class PreparedTrace {
           files.add(new Path(dir, f).toString());
         }
       }
-      return new PreparedTrace(path, clusteredBy, files, Long.parseLong(p.getProperty("events")),
-          Long.parseLong(p.getProperty("dma_invalidations")));
+      String events = p.getProperty("events");
+      String invalidations = p.getProperty("dma_invalidations");
+      if (events == null || invalidations == null) {
+        throw new IllegalArgumentException(layout + ": no events or dma_invalidations entry (an older layout?); "
+            + "prepare the trace again with convert");
+      }
+      return new PreparedTrace(path, clusteredBy, files, Long.parseLong(events), Long.parseLong(invalidations));
     } catch (IOException e) {
       throw new UncheckedIOException("cannot read the layout of " + path, e);
     }
