@@ -52,7 +52,9 @@ public enum DeviceCounter {
   /** Bytes of DMA served by those stale hits. */
   STALE_BYTES("stale_bytes"),
   /** Context-cache hits on an entry that no longer matches the device's context (trace mode). */
-  STALE_CONTEXT_HITS("stale_context_hits");
+  STALE_CONTEXT_HITS("stale_context_hits"),
+  /** The trace's device-selective inv_context events for this device. */
+  INV_CONTEXT_DEVICE("inv_context_device");
 
   private static final DeviceCounter[] VALUES = values();
   public static final int COUNT = VALUES.length;

@@ -22,6 +22,8 @@ public enum DomainCounter {
   INV_IOTLB_DOMAIN("inv_iotlb_domain"),
   /** The trace's page-selective inv_iotlb events. */
   INV_IOTLB_PAGE("inv_iotlb_page"),
+  /** The trace's domain-selective inv_context events. */
+  INV_CONTEXT_DOMAIN("inv_context_domain"),
   /** invalidation.mode=strict: unmaps invalidated at once. */
   STRICT_UNMAP_INVALIDATIONS("strict_unmap_invalidations"),
   /** invalidation.mode=lazy: unmaps put in the flush queue. */

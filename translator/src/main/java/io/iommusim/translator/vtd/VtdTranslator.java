@@ -610,14 +610,18 @@ public final class VtdTranslator {
       case DOMAIN: {
         // context entries are tagged by device, not domain: drop those of the domain's devices
         requireDomain(e);
-        for (TranslationCaches c : domain(e.unit, e.domain).cacheSets) {
+        DomainState dom = domain(e.unit, e.domain);
+        for (TranslationCaches c : dom.cacheSets) {
           c.clearContexts();
         }
+        dom.stats.counters[DomainCounter.INV_CONTEXT_DOMAIN.ordinal()]++;
         break;
       }
       case DEVICE:
         requireSid(e);
-        device(e.unit, e.sid).caches.invalidateContext(e.sid);
+        DeviceState dev = device(e.unit, e.sid);
+        dev.caches.invalidateContext(e.sid);
+        cellOf(dev).counters[DeviceCounter.INV_CONTEXT_DEVICE.ordinal()]++;
         break;
       default:
         throw new ReplayException(e.seq, "inv_context: granularity must be global, domain or device, not '"
