@@ -119,34 +119,7 @@ public final class Iotlb {
    * range and any superpage entry covering part of it (VT-d page-selective invalidation semantics).
    */
   void invalidateRange(int domain, long start, long end) {
-    long pages4k = ((end - 1) >>> 12) - (start >>> 12) + 1;
-    if (pages4k > cache.capacity()) {
-      for (int slot = 0; slot < cache.capacity(); slot++) {
-        if (cache.isValid(slot)) {
-          long tag = cache.tagAt(slot);
-          if (domainOf(tag) == domain) {
-            int shift = PageSizes.shift(codeOf(tag));
-            long pageStart = vpnOf(tag) << shift;
-            if (pageStart < end && pageStart + (1L << shift) > start) {
-              drop(slot);
-            }
-          }
-        }
-      }
-      return;
-    }
-    for (int code = 0; code < 3; code++) {
-      if (entriesBySize[code] == 0) {
-        continue;
-      }
-      int shift = PageSizes.shift(code);
-      for (long vpn = start >>> shift; vpn <= (end - 1) >>> shift; vpn++) {
-        int slot = cache.probe(tag(domain, code, vpn), vpn);
-        if (slot >= 0) {
-          drop(slot);
-        }
-      }
-    }
+    forRange(domain, start, end, FRESH);
   }
 
   /**
@@ -155,6 +128,15 @@ public final class Iotlb {
    * nothing invalidated them, so a later hit reaches memory the device no longer owns.
    */
   void markStaleRange(int domain, long start, long end, long tsNs) {
+    forRange(domain, start, end, tsNs);
+  }
+
+  /**
+   * Drops ({@code staleTs == FRESH}) or marks stale the domain's entries whose page intersects
+   * [start, end): probes each page of the range at each size that has entries, or scans the whole
+   * cache when the range has more pages than the cache has entries.
+   */
+  private void forRange(int domain, long start, long end, long staleTs) {
     long pages4k = ((end - 1) >>> 12) - (start >>> 12) + 1;
     if (pages4k > cache.capacity()) {
       for (int slot = 0; slot < cache.capacity(); slot++) {
@@ -163,7 +145,7 @@ public final class Iotlb {
           int shift = PageSizes.shift(codeOf(tag));
           long pageStart = vpnOf(tag) << shift;
           if (domainOf(tag) == domain && pageStart < end && pageStart + (1L << shift) > start) {
-            markStale(slot, tsNs);
+            dropOrMark(slot, staleTs);
           }
         }
       }
@@ -177,9 +159,17 @@ public final class Iotlb {
       for (long vpn = start >>> shift; vpn <= (end - 1) >>> shift; vpn++) {
         int slot = cache.probe(tag(domain, code, vpn), vpn);
         if (slot >= 0) {
-          markStale(slot, tsNs);
+          dropOrMark(slot, staleTs);
         }
       }
+    }
+  }
+
+  private void dropOrMark(int slot, long staleTs) {
+    if (staleTs == FRESH) {
+      drop(slot);
+    } else {
+      markStale(slot, staleTs);
     }
   }
 
