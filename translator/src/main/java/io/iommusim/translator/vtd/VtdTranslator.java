@@ -59,6 +59,8 @@ import io.iommusim.translator.util.LongObjectMap;
  */
 public final class VtdTranslator {
   private static final int NO_FAULT = 0;
+  /** An address mask this large (2^52 4 KiB pages) covers the whole 64-bit space. */
+  private static final int WHOLE_SPACE_AM = 52;
 
   private final ModelSettings settings;
   private final FaultSink faults;
@@ -589,10 +591,17 @@ public final class VtdTranslator {
       }
       case PAGE: {
         requireDomain(e);
-        long span = PageSizes.SIZE_4K << e.am;
-        long start = e.addr & -span;
         DomainState dom = domain(e.unit, e.domain);
-        invalidateRange(dom, start, start + span);
+        if (e.am >= WHOLE_SPACE_AM) {
+          // 2^am pages cover the whole 64-bit space: the domain's entries all go
+          for (TranslationCaches c : dom.cacheSets) {
+            c.invalidateDomain(dom.domain);
+          }
+        } else {
+          long span = PageSizes.SIZE_4K << e.am;
+          long start = e.addr & -span;
+          invalidateRange(dom, start, start + span);
+        }
         dom.stats.counters[DomainCounter.INV_IOTLB_PAGE.ordinal()]++;
         break;
       }
@@ -655,6 +664,8 @@ public final class VtdTranslator {
       return; // the device has no ATS (not in ats.devices): nothing cached to invalidate
     }
     if (e.granularity == Granularity.DEVICE) {
+      dev.deviceTlb.clear();
+    } else if (e.am >= WHOLE_SPACE_AM) {
       dev.deviceTlb.clear();
     } else {
       long span = PageSizes.SIZE_4K << e.am;
