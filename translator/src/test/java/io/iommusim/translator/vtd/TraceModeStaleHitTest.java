@@ -131,6 +131,18 @@ class TraceModeStaleHitTest {
   }
 
   @Test
+  void anAddressMaskCoveringTheWholeSpaceDropsEveryEntryOfTheDomain() {
+    Sim s = new Sim(TRACE);
+    s.attach(A, 1).map(1, 0x10000, 2 * K4, RW).map(1, 0x7000_0000L, K4, RW);
+    s.read(A, 0x10000).read(A, 0x11000).read(A, 0x7000_0000L); // 3 fills
+    // am 63: 2^63 pages of 4 KiB reach far beyond 2^64 bytes (4096 << 63 would overflow to 0):
+    // every entry of domain 1 goes, wherever it is
+    s.invPage(1, 0, 63);
+    assertEquals(List.of("miss", "miss", "miss"),
+        List.of(s.probe(A, 0x10000), s.probe(A, 0x11000), s.probe(A, 0x7000_0000L)));
+  }
+
+  @Test
   void traceSuperpageEntryIsStaleAfterAPartialUnmapAndDroppedByAPageInvalidationInside() {
     Sim s = new Sim(TRACE);
     s.attach(A, 1).map(1, M2, M2, RW, M2); // one 2 MiB leaf at 2 MiB
