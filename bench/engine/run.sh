@@ -11,7 +11,8 @@
 #   RESULT engine.hit_dominated 43.5 Mtranslations/s
 #   RESULT engine.hit_dominated.gc.alloc.rate.norm 0.0001 B/translation
 # One JMH op is one translation (hit/miss benchmarks), one interrupt request (msiHeavy) or one
-# event (invalidationHeavy: maps, DMAs and unmaps); the RESULT unit says which.
+# event (invalidationHeavy: maps, DMAs and unmaps); in MrcBenchmark one IOTLB key lookup (mrcAllSets,
+# mrcFullyAssociative) or one access or invalidation (mrcAllSetsWithInvalidations). The RESULT unit says which.
 set -euo pipefail
 
 here="$(cd "$(dirname "$0")" && pwd)"
@@ -45,7 +46,8 @@ for r in results:
     # ops/us with one op per translation, interrupt request or event (@OperationsPerInvocation)
     # = millions of them per second
     assert m["scoreUnit"] == "ops/us", m["scoreUnit"]
-    op = {"msiHeavy": "interrupt", "invalidationHeavy": "event"}.get(method, "translation")
+    op = {"msiHeavy": "interrupt", "invalidationHeavy": "event", "mrcAllSets": "lookup",
+          "mrcFullyAssociative": "lookup", "mrcAllSetsWithInvalidations": "operation"}.get(method, "translation")
     print(f"RESULT {name} {m['score']:.1f} M{op}s/s")
     alloc = r.get("secondaryMetrics", {}).get("gc.alloc.rate.norm")
     if alloc is not None:
