@@ -186,4 +186,57 @@ public final class PipelineTestSupport {
     System.arraycopy(b, 0, r, a.length, b.length);
     return r;
   }
+
+  /** Expected values of one row: named columns, in the order given; every other long column must be 0. */
+  public static Map<String, Object> row(Object... kv) {
+    Map<String, Object> m = new java.util.LinkedHashMap<>();
+    for (int i = 0; i < kv.length; i += 2) {
+      m.put((String) kv[i], kv[i + 1]);
+    }
+    return m;
+  }
+
+  /**
+   * Asserts every column of a row: the expected value where one is given, 0 for other long columns;
+   * any other column without an expectation is a failure (config_id is skipped).
+   */
+  public static void assertRow(Row actual, Map<String, Object> expected, String what) {
+    List<String> problems = new java.util.ArrayList<>();
+    for (org.apache.spark.sql.types.StructField f : actual.schema().fields()) {
+      if (f.name().equals("config_id")) {
+        continue;
+      }
+      Object a = actual.get(actual.fieldIndex(f.name()));
+      Object e;
+      if (expected.containsKey(f.name())) {
+        e = expected.get(f.name());
+      } else if (f.dataType().equals(org.apache.spark.sql.types.DataTypes.LongType)) {
+        e = 0L;
+      } else {
+        problems.add(f.name() + ": no expectation (actual " + a + ")");
+        continue;
+      }
+      if (e instanceof Double && a instanceof Double) {
+        if (Math.abs((Double) e - (Double) a) > 1e-9) {
+          problems.add(f.name() + ": expected " + e + ", was " + a);
+        }
+      } else if (!java.util.Objects.equals(e, a)) {
+        problems.add(f.name() + ": expected " + e + ", was " + a);
+      }
+    }
+    for (String k : expected.keySet()) {
+      if (!List.of(actual.schema().fieldNames()).contains(k)) {
+        problems.add(k + ": no such column");
+      }
+    }
+    org.junit.jupiter.api.Assertions.assertTrue(problems.isEmpty(), what + ":\n  " + String.join("\n  ", problems));
+  }
+
+  /** The one row whose column equals value. */
+  public static Row only(List<Row> rows, String column, Object value) {
+    List<Row> match = rows.stream().filter(r -> value.equals(r.get(r.fieldIndex(column))))
+        .collect(java.util.stream.Collectors.toList());
+    org.junit.jupiter.api.Assertions.assertEquals(1, match.size(), "rows with " + column + " = " + value + " in " + rows);
+    return match.get(0);
+  }
 }

@@ -1,13 +1,15 @@
 package io.iommusim.pipeline;
 
 import static io.iommusim.pipeline.PipelineTestSupport.SAMPLE_TRACES;
+import static io.iommusim.pipeline.PipelineTestSupport.assertRow;
+import static io.iommusim.pipeline.PipelineTestSupport.only;
+import static io.iommusim.pipeline.PipelineTestSupport.row;
 import static io.iommusim.pipeline.PipelineTestSupport.runInfo;
 import static io.iommusim.pipeline.PipelineTestSupport.simulate;
 import static io.iommusim.pipeline.PipelineTestSupport.table;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertNotNull;
 import static org.junit.jupiter.api.Assertions.assertNull;
-import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import io.iommusim.pipeline.job.SimulateJob;
 import io.iommusim.trace.EventKind;
@@ -18,8 +20,6 @@ import java.util.List;
 import java.util.Map;
 import java.util.stream.Collectors;
 import org.apache.spark.sql.Row;
-import org.apache.spark.sql.types.DataTypes;
-import org.apache.spark.sql.types.StructField;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
@@ -48,52 +48,6 @@ class SampleTracesTest {
     result = simulate(SAMPLE_TRACES.resolve("quickstart.csv"), out);
   }
 
-  /** Expected values of one row: named columns; every other long column must be 0. */
-  private static Map<String, Object> row(Object... kv) {
-    Map<String, Object> m = new HashMap<>();
-    for (int i = 0; i < kv.length; i += 2) {
-      m.put((String) kv[i], kv[i + 1]);
-    }
-    return m;
-  }
-
-  private static void assertRow(Row actual, Map<String, Object> expected, String what) {
-    List<String> problems = new ArrayList<>();
-    for (StructField f : actual.schema().fields()) {
-      if (f.name().equals("config_id")) {
-        continue;
-      }
-      Object a = actual.get(actual.fieldIndex(f.name()));
-      Object e;
-      if (expected.containsKey(f.name())) {
-        e = expected.get(f.name());
-      } else if (f.dataType().equals(DataTypes.LongType)) {
-        e = 0L;
-      } else {
-        problems.add(f.name() + ": no expectation (actual " + a + ")");
-        continue;
-      }
-      if (e instanceof Double && a instanceof Double) {
-        if (Math.abs((Double) e - (Double) a) > 1e-9) {
-          problems.add(f.name() + ": expected " + e + ", was " + a);
-        }
-      } else if (!java.util.Objects.equals(e, a)) {
-        problems.add(f.name() + ": expected " + e + ", was " + a);
-      }
-    }
-    for (String k : expected.keySet()) {
-      if (!List.of(actual.schema().fieldNames()).contains(k)) {
-        problems.add(k + ": no such column");
-      }
-    }
-    assertTrue(problems.isEmpty(), what + ":\n  " + String.join("\n  ", problems));
-  }
-
-  private static Row only(List<Row> rows, String column, Object value) {
-    List<Row> match = rows.stream().filter(r -> value.equals(r.get(r.fieldIndex(column)))).collect(Collectors.toList());
-    assertEquals(1, match.size(), "rows with " + column + " = " + value + " in " + rows);
-    return match.get(0);
-  }
 
   // ---- domain_stats ---------------------------------------------------------------------------
 
