@@ -7,18 +7,27 @@ import io.iommusim.pipeline.Version;
 import io.iommusim.pipeline.ingest.EventRows;
 import io.iommusim.pipeline.ingest.PreparedTrace;
 import io.iommusim.pipeline.ingest.ReplayGroups;
-import io.iommusim.pipeline.ingest.TraceInputs;
 import io.iommusim.pipeline.ingest.TraceInputs.Input;
+import io.iommusim.pipeline.ingest.TraceInputs;
 import io.iommusim.pipeline.output.OutputCommitter;
 import io.iommusim.pipeline.output.StatsTables;
 import io.iommusim.trace.EventKind;
 import io.iommusim.trace.TraceEvent;
 import io.iommusim.translator.FaultReason;
+import io.iommusim.translator.ir.IrCounter;
 import io.iommusim.translator.settings.ModelSettings;
+import io.iommusim.translator.stats.DeviceCounter;
 import io.iommusim.translator.stats.ReplayStats;
+import io.iommusim.translator.stats.StatsCell;
 import io.iommusim.translator.vtd.ContextTimeline;
+import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
+import java.util.concurrent.ExecutionException;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.Future;
+import org.apache.hadoop.conf.Configuration;
 import org.apache.spark.api.java.JavaRDD;
 import org.apache.spark.api.java.JavaSparkContext;
 import org.apache.spark.broadcast.Broadcast;
@@ -82,7 +91,7 @@ public final class SimulateJob {
     RunInfo info = new RunInfo(configId);
     long t0 = System.nanoTime();
 
-    org.apache.hadoop.conf.Configuration conf = jsc.hadoopConfiguration();
+    Configuration conf = jsc.hadoopConfiguration();
     PreparedTrace prepared = request.inputs.size() == 1 ? PreparedTrace.detect(request.inputs.get(0), conf) : null;
     String path;
     if (prepared != null && !prepared.serves(settings.partitionBy)) {
@@ -157,10 +166,10 @@ public final class SimulateJob {
 
       // one faults row per faulting DMA translation and per recorded (not FPD-suppressed) IR fault
       long faultCount = 0;
-      for (io.iommusim.translator.stats.StatsCell c : stats.cells()) {
-        faultCount += c.get(io.iommusim.translator.stats.DeviceCounter.FAULTS)
-            + c.get(io.iommusim.translator.ir.IrCounter.MSI_BLOCKED)
-            - c.get(io.iommusim.translator.ir.IrCounter.MSI_FAULT_RECORDS_SUPPRESSED);
+      for (StatsCell c : stats.cells()) {
+        faultCount += c.get(DeviceCounter.FAULTS)
+            + c.get(IrCounter.MSI_BLOCKED)
+            - c.get(IrCounter.MSI_FAULT_RECORDS_SUPPRESSED);
       }
       long faultCountFinal = faultCount;
       // the tables are independent Spark jobs: submitting them together overlaps their scheduling
@@ -229,16 +238,16 @@ public final class SimulateJob {
 
   /** Runs the actions on their own threads and waits for all; the first failure is rethrown. */
   private static void runConcurrently(Runnable... actions) {
-    java.util.concurrent.ExecutorService pool = java.util.concurrent.Executors.newFixedThreadPool(actions.length);
+    ExecutorService pool = Executors.newFixedThreadPool(actions.length);
     try {
-      List<java.util.concurrent.Future<?>> futures = new java.util.ArrayList<>();
+      List<Future<?>> futures = new ArrayList<>();
       for (Runnable a : actions) {
         futures.add(pool.submit(a));
       }
-      for (java.util.concurrent.Future<?> f : futures) {
+      for (Future<?> f : futures) {
         try {
           f.get();
-        } catch (java.util.concurrent.ExecutionException e) {
+        } catch (ExecutionException e) {
           Throwable cause = e.getCause();
           if (cause instanceof RuntimeException) {
             throw (RuntimeException) cause;

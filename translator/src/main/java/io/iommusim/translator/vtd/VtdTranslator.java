@@ -598,9 +598,8 @@ public final class VtdTranslator {
             c.invalidateDomain(dom.domain);
           }
         } else {
-          long span = PageSizes.SIZE_4K << e.am;
-          long start = e.addr & -span;
-          invalidateRange(dom, start, start + span);
+          long start = e.addr & -pageSelectiveSpan(e.am);
+          invalidateRange(dom, start, start + pageSelectiveSpan(e.am));
         }
         dom.stats.counters[DomainCounter.INV_IOTLB_PAGE.ordinal()]++;
         break;
@@ -668,11 +667,15 @@ public final class VtdTranslator {
     } else if (e.am >= WHOLE_SPACE_AM) {
       dev.deviceTlb.clear();
     } else {
-      long span = PageSizes.SIZE_4K << e.am;
-      long start = e.addr & -span;
-      dev.deviceTlb.invalidateRange(0, start, start + span);
+      long start = e.addr & -pageSelectiveSpan(e.am);
+      dev.deviceTlb.invalidateRange(0, start, start + pageSelectiveSpan(e.am));
     }
     cellOf(dev).counters[DEVTLB_INVALIDATIONS.ordinal()]++;
+  }
+
+  /** Bytes covered by a page-selective invalidation: 2^am naturally aligned 4 KiB pages (am < 52). */
+  private static long pageSelectiveSpan(int am) {
+    return PageSizes.SIZE_4K << am;
   }
 
   private StatsCell cellOf(DeviceState dev) {
