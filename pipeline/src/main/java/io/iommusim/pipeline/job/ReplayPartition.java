@@ -45,7 +45,8 @@ final class ReplayPartition implements Iterator<Row> {
             pending.add(FaultRows.interruptFault(ts, seq, unit, sid, domain, addr, irteIndex, reason));
           }
         },
-        BusPresence.of(timeline), invalidation);
+        BusPresence.of(timeline), invalidation,
+        timeline.mrcPlan(settings.partitionBy == ModelSettings.PartitionBy.DEVICE));
   }
 
   @Override

@@ -182,6 +182,19 @@ public final class StackDistanceCounter {
     }
   }
 
+  /** A lookup that misses in every cache of every curve and fills nothing (no stack changes). */
+  public void countMiss() {
+    curves.accesses++;
+    for (Level level : levels) {
+      level.histogram[level.maxWays]++;
+    }
+  }
+
+  /** Ids in use or held for reuse: the cost of an {@link #invalidateWhere} or {@link #flagWhere} scan. */
+  public int heldIds() {
+    return idLimit;
+  }
+
   /**
    * One lookup of {@code key} that fills nothing on a miss (a translation that faults): every cache
    * holding the key hits, every other one misses, and no stack changes. Returns whether that is
