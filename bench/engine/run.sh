@@ -4,6 +4,7 @@
 #   bench/engine/run.sh                              # every benchmark, short settings, with -prof gc
 #   bench/engine/run.sh hitDominated                 # extra arguments go to JMH (regex, -p, -prof ...)
 #   bench/engine/run.sh missDominated -p mappedPages=16384
+#   bench/engine/run.sh hitDominated -p mrc=false,true   # with and without the miss-ratio curves
 #   JMH_OPTS="-f 3 -wi 5 -w 5s -i 10 -r 5s" bench/engine/run.sh   # longer, steadier runs
 #   SKIP_BUILD=1 bench/engine/run.sh                 # reuse target/benchmarks.jar
 #
@@ -40,8 +41,10 @@ with_params = sys.argv[2] == "1"
 for r in results:
     method = r["benchmark"].rsplit(".", 1)[1]
     name = "engine." + re.sub(r"(?<!^)(?=[A-Z])", "_", method).lower()
-    if r.get("params"):
-        name += "[" + ",".join(f"{k}={v}" for k, v in sorted(r["params"].items())) + "]"
+    # mrc=false is the default of every replay benchmark: named as before the curves existed
+    params = {k: v for k, v in (r.get("params") or {}).items() if not (k == "mrc" and v == "false")}
+    if params:
+        name += "[" + ",".join(f"{k}={v}" for k, v in sorted(params.items())) + "]"
     m = r["primaryMetric"]
     # ops/us with one op per translation, interrupt request or event (@OperationsPerInvocation)
     # = millions of them per second

@@ -9,6 +9,7 @@ import io.iommusim.pipeline.ingest.PreparedTrace;
 import io.iommusim.pipeline.ingest.ReplayGroups;
 import io.iommusim.pipeline.ingest.TraceInputs.Input;
 import io.iommusim.pipeline.ingest.TraceInputs;
+import io.iommusim.pipeline.output.MrcTable;
 import io.iommusim.pipeline.output.OutputCommitter;
 import io.iommusim.pipeline.output.StatsTables;
 import io.iommusim.trace.EventKind;
@@ -185,7 +186,8 @@ public final class SimulateJob {
           () -> write(StatsTables.latencyHistogram(configId, stats), StatsTables.latencyHistogramSchema(),
               committer.stagingPath("latency_histogram")),
           () -> write(StatsTables.security(configId, stats), StatsTables.securitySchema(),
-              committer.stagingPath("security")));
+              committer.stagingPath("security")),
+          () -> MrcTable.write(spark, configId, stats, committer.stagingPath("mrc")));
       long t3 = System.nanoTime();
 
       info.add("version", "iommusim", Version.get());
@@ -195,6 +197,10 @@ public final class SimulateJob {
         info.add("setting", s.getKey(), s.getValue());
       }
       info.add("model", "invalidation.mode", invalidation.name().toLowerCase());
+      if (settings.mrcEnabled) {
+        MrcTable.runInfo(stats, scan.timeline.mrcPlan(settings.partitionBy == ModelSettings.PartitionBy.DEVICE))
+            .forEach((k, v) -> info.add("mrc", k, v));
+      }
       info.add("records", "dma_invalidation_events", scan.invalidations);
       for (Input in : inputs) {
         info.add("input", "file." + in.index, in.path);
