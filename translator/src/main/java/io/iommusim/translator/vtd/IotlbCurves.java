@@ -70,29 +70,20 @@ final class IotlbCurves {
       long tag = Iotlb.tag(domainId, code, vpn);
       long bits = device.indexBits(vpn);
       boolean ats = dev.deviceTlb != null;
-      device.fill(tag, bits, code, domainId, iova, ats);
+      device.fill(tag, bits, code, domainId, iova, ats, runDiverged);
       if (domain != null) {
-        domain.fill(tag, bits, code, domainId, iova, ats);
+        domain.fill(tag, bits, code, domainId, iova, ats, runDiverged);
       }
       if (unit != null) {
-        unit.fill(tag, bits, code, domainId, iova, ats);
+        unit.fill(tag, bits, code, domainId, iova, ats, runDiverged);
       }
     } else {
-      device.noFill(domainId, iova);
+      device.noFill(domainId, iova, runDiverged);
       if (domain != null) {
-        domain.noFill(domainId, iova);
+        domain.noFill(domainId, iova, runDiverged);
       }
       if (unit != null) {
-        unit.noFill(domainId, iova);
-      }
-    }
-    if (runDiverged) {
-      device.divergentLookups++;
-      if (domain != null) {
-        domain.divergentLookups++;
-      }
-      if (unit != null) {
-        unit.divergentLookups++;
+        unit.noFill(domainId, iova, runDiverged);
       }
     }
   }

@@ -35,11 +35,13 @@ final class ScopeCounter {
    * only when some IOTLBs on the curve hold an entry for the address that the page table no longer
    * backs (flagged stale) and would answer from it: a stale entry of another page size, which they
    * would hit instead of filling this tag; or, for a device with a device TLB, a stale copy of this
-   * tag, whose cached permission may differ from what the others fill the device TLB with.
+   * tag, whose cached permission may differ from what the others fill the device TLB with. Also
+   * divergent when {@code runDiverged} (see {@link IotlbCurves#lookup}).
    */
-  void fill(long tag, long bits, int code, int domain, long iova, boolean ats) {
+  void fill(long tag, long bits, int code, int domain, long iova, boolean ats, boolean runDiverged) {
     sizesSeen |= 1 << code;
-    if (counter.flaggedKeys() != 0 && (ats || sizesSeen != 1 << code) && splitsOnFill(tag, code, domain, iova, ats)) {
+    if (runDiverged
+        || (counter.flaggedKeys() != 0 && (ats || sizesSeen != 1 << code) && splitsOnFill(tag, code, domain, iova, ats))) {
       divergentLookups++;
     }
     counter.access(tag, bits);
@@ -63,7 +65,7 @@ final class ScopeCounter {
    * every IOTLB of a set count holds it at the top of its set; divergent when a set count's IOTLBs
    * disagree, or when entries of two page sizes are held.
    */
-  void noFill(int domain, long iova) {
+  void noFill(int domain, long iova, boolean runDiverged) {
     int found = 0;
     long first = 0;
     long firstBits = 0;
@@ -77,9 +79,13 @@ final class ScopeCounter {
         }
       }
     }
+    boolean diverged = runDiverged;
     if (found == 0) {
       counter.countMiss();
     } else if (!counter.lookupWithoutFill(first, firstBits) || found > 1) {
+      diverged = true;
+    }
+    if (diverged) {
       divergentLookups++;
     }
   }
