@@ -11,6 +11,8 @@
 # Prints JMH's own output, then one line per benchmark and metric:
 #   RESULT engine.hit_dominated 43.5 Mtranslations/s
 #   RESULT engine.hit_dominated.gc.alloc.rate.norm 0.0001 B/translation
+# Every benchmark also prints .cpu_share (the share of a core the benchmark thread got, from its CPU
+# time) and .per_cpu_second (the score divided by it: the speed on an unshared core).
 # One JMH op is one translation (hit/miss benchmarks), one interrupt request (msiHeavy) or one
 # event (invalidationHeavy: maps, DMAs and unmaps); in MrcBenchmark one IOTLB key lookup (mrcAllSets,
 # mrcFullyAssociative) or one access or invalidation (mrcAllSetsWithInvalidations). The RESULT unit says which.
@@ -52,6 +54,12 @@ for r in results:
     op = {"msiHeavy": "interrupt", "invalidationHeavy": "event", "mrcAllSets": "lookup",
           "mrcFullyAssociative": "lookup", "mrcAllSetsWithInvalidations": "operation"}.get(method, "translation")
     print(f"RESULT {name} {m['score']:.1f} M{op}s/s")
+    # CPU ns of the benchmark thread per wall us; /1000 = the share of a core it got
+    cpu = r.get("secondaryMetrics", {}).get("cpuNanos")
+    if cpu is not None and cpu["score"] > 0:
+        share = cpu["score"] / 1000.0
+        print(f"RESULT {name}.cpu_share {share:.2f}")
+        print(f"RESULT {name}.per_cpu_second {m['score'] / share:.1f} M{op}s/s")
     alloc = r.get("secondaryMetrics", {}).get("gc.alloc.rate.norm")
     if alloc is not None:
         print(f"RESULT {name}.gc.alloc.rate.norm {alloc['score']:.4f} B/{op}")
