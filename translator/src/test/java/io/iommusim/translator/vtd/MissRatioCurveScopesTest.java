@@ -213,4 +213,41 @@ class MissRatioCurveScopesTest {
       assertEquals(4, hash.misses(2, sameSetAsPage0));
     }
   }
+
+  @Test
+  void noAllocationPerLookupOnceWarm() {
+    // random reads over 8192 pages (curves up to 1024 entries: most keys enter and leave the
+    // counters), a page-selective invalidation every 64 reads; three passes, the third measured
+    Sim s = new Sim(InvalidationMode.TRACE, "mrc.max_entries=1024").attach(X, 1).attach(Y, 1)
+        .map(1, 0, 8192 * K4, RW);
+    java.util.SplittableRandom random = new java.util.SplittableRandom(5);
+    long[] pages = new long[100_000];
+    for (int i = 0; i < pages.length; i++) {
+      pages[i] = random.nextInt(8192) * K4;
+    }
+    io.iommusim.trace.TraceEvent read = s.dmaEvent(false, X, 0, 64);
+    io.iommusim.trace.TraceEvent inv = s.event(io.iommusim.trace.EventKind.INV_IOTLB);
+    inv.granularity = io.iommusim.trace.Granularity.PAGE;
+    inv.domain = 1;
+    com.sun.management.ThreadMXBean bean =
+        (com.sun.management.ThreadMXBean) java.lang.management.ManagementFactory.getThreadMXBean();
+    long allocated = 0;
+    long ts = 1000;
+    for (int pass = 0; pass < 3; pass++) {
+      long before = bean.getThreadAllocatedBytes(Thread.currentThread().getId());
+      for (int i = 0; i < pages.length; i++) {
+        read.tsNs = inv.tsNs = ts++;
+        read.sid = (i & 1) == 0 ? X : Y;
+        read.addr = pages[i];
+        s.tr.apply(read);
+        if (i % 64 == 63) {
+          inv.addr = pages[i - 7];
+          s.tr.apply(inv);
+        }
+      }
+      allocated = bean.getThreadAllocatedBytes(Thread.currentThread().getId()) - before;
+    }
+    assertTrue(allocated < 16_384, allocated + " bytes allocated in 100 k lookups");
+    assertEquals(4, curves(s).size()); // unit, domain 1, two devices
+  }
 }
