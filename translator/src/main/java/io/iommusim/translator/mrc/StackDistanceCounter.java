@@ -179,8 +179,41 @@ public final class StackDistanceCounter {
     int id = findOrAdd(key, indexBits);
     curves.accesses++;
     int times = id * stride + 2;
+    int[] r = rec;
+    // One loop body for every set count (a call per set count was not inlined: the JIT found the
+    // method too big once compiled); compaction and holes are the rare paths.
     for (int l = 0; l < levelCount; l++) {
-      levels[l].access(id, times + l, indexBits);
+      Level lv = levels[l];
+      int slot = times + l;
+      int set = (int) (indexBits & lv.setMask);
+      int previous = r[slot];
+      int end = lv.clock[set];
+      if (previous != 0 && previous == end) {
+        lv.histogram[0]++; // the newest mark of its set: depth 1, nothing moves
+        continue;
+      }
+      if (end == lv.capacity - 1) {
+        lv.compact(set);
+        previous = r[slot];
+        end = lv.clock[set];
+      }
+      int distance = NO_MARK;
+      if (previous != 0) {
+        distance = lv.marks[set] - lv.rank(set, previous) + 1;
+      }
+      int removed = lv.holeCount[set] > 0 ? lv.absorbingHole(set, previous) : previous;
+      // timeToId is read only at marked times, so the unmarked slot keeps its stale id
+      if (removed != 0) {
+        lv.unmark(set, removed);
+      } else {
+        lv.marks[set]++;
+      }
+      int now = end + 1;
+      lv.clock[set] = now;
+      lv.mark(set, now);
+      lv.timeToId[(set << lv.timeShift) + now] = id + 1;
+      r[slot] = now;
+      lv.histogram[distance <= lv.maxWays ? distance - 1 : lv.maxWays]++;
     }
   }
 
@@ -426,7 +459,7 @@ public final class StackDistanceCounter {
     for (; ; b = (b + 1) & mapMask) {
       long v = table[2 * b + 1];
       if (v == 0) {
-        break;
+        return add(key, indexBits, b);
       }
       if (table[2 * b] == key) {
         int id = (int) v - 1;
@@ -437,6 +470,10 @@ public final class StackDistanceCounter {
         return id;
       }
     }
+  }
+
+  /** Adds {@code key}, absent, whose probe sequence reached the empty bucket {@code b}. */
+  private int add(long key, long indexBits, int b) {
     int held = mapSize;
     int id = newId();
     if (mapSize != held) { // newId's sweep removed keys: the probe sequence's first empty slot moved
@@ -597,49 +634,22 @@ public final class StackDistanceCounter {
       timeToId = new int[sets << timeShift];
     }
 
-    void access(int id, int slot, long indexBits) {
-      int set = (int) (indexBits & setMask);
-      int[] times = rec;
-      int previous = times[slot];
-      int end = clock[set];
-      if (previous != 0 && previous == end) {
-        histogram[0]++; // the newest mark of its set: depth 1, nothing moves
-        return;
+    /**
+     * The mark an access of the key marked at {@code previous} removes: the shallowest hole if it is
+     * above the key (it absorbs the shift, and the key's old position becomes a hole), else the key's
+     * own mark.
+     */
+    private int absorbingHole(int set, int previous) {
+      int hole = holeHeap[set][0];
+      if (hole <= previous) {
+        return previous;
       }
-      if (end == capacity - 1) {
-        compact(set);
-        previous = times[slot];
-        end = clock[set];
-      }
-      int distance = NO_MARK;
+      popHole(set);
       if (previous != 0) {
-        distance = marks[set] - rank(set, previous) + 1;
+        timeToId[(set << timeShift) + previous] = HOLE;
+        pushHole(set, previous);
       }
-      int base = set << timeShift;
-      int removed = previous;
-      if (holeCount[set] > 0) {
-        int hole = holeHeap[set][0];
-        if (hole > previous) { // the shallowest hole is above the key: it absorbs the shift
-          popHole(set);
-          removed = hole;
-          if (previous != 0) {
-            timeToId[base + previous] = HOLE;
-            pushHole(set, previous);
-          }
-        }
-      }
-      // timeToId is read only at marked times, so the unmarked slot keeps its stale id
-      if (removed != 0) {
-        unmark(set, removed);
-      } else {
-        marks[set]++;
-      }
-      int now = end + 1;
-      clock[set] = now;
-      mark(set, now);
-      timeToId[base + now] = id + 1;
-      times[slot] = now;
-      histogram[distance <= maxWays ? distance - 1 : maxWays]++;
+      return hole;
     }
 
     /** Depth of the key's mark in its set, {@link #NO_MARK} if it has none. */
