@@ -89,6 +89,25 @@ final class IotlbCurves {
   }
 
   /**
+   * A lookup the modelled IOTLB hit at {@code slot}. A valid entry is what a walk would give: filled
+   * when it has the permission the access needs. A stale one: see {@link #staleHit}. (Kept out of the
+   * translator's hit path, which must not grow: VtdTranslator calls this only with curves on.)
+   */
+  void hit(DeviceState dev, DomainState dom, int domainId, long iova, int need, Iotlb iotlb, int slot) {
+    int code = iotlb.sizeCode[slot];
+    if (iotlb.staleSince[slot] == Iotlb.FRESH) {
+      lookup(dev, dom, domainId, iova, (iotlb.perm[slot] & need) != 0 ? FILL : NO_FILL, code, false);
+    } else {
+      staleHit(dev, dom, domainId, iova, need, code, iotlb.perm[slot]);
+    }
+  }
+
+  /** A lookup the modelled IOTLB missed: the walk filled ({@code code} = its page size) or faulted. */
+  void walked(DeviceState dev, DomainState dom, int domainId, long iova, boolean filled, int code) {
+    lookup(dev, dom, domainId, iova, filled ? FILL : NO_FILL, code, false);
+  }
+
+  /**
    * A lookup the modelled IOTLB answered from a stale entry (page size {@code cachedCode}, permission
    * {@code cachedPerm}): its outcome is what a walk of the current page table gives, as in an IOTLB
    * that does not hold the entry.
