@@ -20,22 +20,33 @@ public final class Importers {
 
   private Importers() {}
 
-  private static void register(Importer importer) {
-    if (REGISTRY.put(importer.name(), importer) != null) {
-      throw new IllegalStateException("two importers named " + importer.name());
+  /**
+   * Adds an importer (built-in ones are added in the static block above; tests and embedders may add
+   * their own). Registering the same instance again is a no-op.
+   *
+   * @throws IllegalStateException when another importer already has the name
+   */
+  public static synchronized void register(Importer importer) {
+    String n = importer.name();
+    if (n.equals("csv") || n.equals("parquet") || n.equals("auto")) {
+      throw new IllegalArgumentException("'" + n + "' is reserved for canonical traces");
+    }
+    Importer old = REGISTRY.putIfAbsent(n, importer);
+    if (old != null && old != importer) {
+      throw new IllegalStateException("two importers named " + n);
     }
   }
 
-  public static List<String> names() {
+  public static synchronized List<String> names() {
     return List.copyOf(REGISTRY.keySet());
   }
 
-  public static boolean exists(String name) {
+  public static synchronized boolean exists(String name) {
     return REGISTRY.containsKey(name);
   }
 
   /** @throws IllegalArgumentException for an unknown format, listing the known ones */
-  public static Importer get(String name) {
+  public static synchronized Importer get(String name) {
     Importer i = REGISTRY.get(name);
     if (i == null) {
       throw new IllegalArgumentException("unknown format '" + name + "'; importers: " + String.join(", ", names()));
@@ -49,7 +60,7 @@ public final class Importers {
    *
    * @throws IllegalArgumentException when two importers tie for the highest score
    */
-  public static String detect(Sniff head) {
+  public static synchronized String detect(Sniff head) {
     String best = null;
     int bestScore = -1;
     List<String> tied = new ArrayList<>();
@@ -100,7 +111,7 @@ public final class Importers {
   }
 
   /** Every importer with its options and defaults, for {@code --help}. */
-  public static String help() {
+  public static synchronized String help() {
     List<String> lines = new ArrayList<>();
     for (Importer i : REGISTRY.values()) {
       lines.add(i.name() + " — " + i.description());
