@@ -15,7 +15,7 @@ public final class Importers {
   private static final Map<String, Importer> REGISTRY = new LinkedHashMap<>();
 
   static {
-    // importers are added here
+    register(new io.iommusim.trace.imports.ftrace.FtraceImporter());
   }
 
   private Importers() {}

@@ -22,9 +22,7 @@ public final class ImportTestSupport {
     public List<String> lines() {
       List<String> out = new ArrayList<>();
       for (TraceEvent e : events) {
-        TraceEvent c = e.copy();
-        c.seq = TraceEvent.NO_SEQ;
-        out.add(c.toString());
+        out.add(render(e));
       }
       return out;
     }
@@ -55,7 +53,52 @@ public final class ImportTestSupport {
     }
   }
 
-  // ---- expected events, in TraceEvent.toString() form ---------------------------------------------
+  // ---- expected events, rendered like the actual ones ---------------------------------------------
+
+  /** TraceEvent.toString without seq, plus the access of an observed fault (perm), which toString leaves out. */
+  public static String render(TraceEvent e) {
+    TraceEvent c = e.copy();
+    c.seq = TraceEvent.NO_SEQ;
+    String s = c.toString();
+    if (c.kind == EventKind.FAULT_OBSERVED) {
+      s = s.substring(0, s.length() - 1) + ", access=" + Perm.text(c.perm) + "}";
+    }
+    return s;
+  }
+
+  /** A new event of a kind at a time, to fill and {@link #render}. */
+  public static TraceEvent ev(EventKind kind, long ts) {
+    TraceEvent e = new TraceEvent();
+    e.kind = kind;
+    e.tsNs = ts;
+    return e;
+  }
+
+  public static String fault(long ts, int unit, String sid, int pasid, long addr, int perm, int reason, String vendor) {
+    TraceEvent e = ev(EventKind.FAULT_OBSERVED, ts);
+    e.unit = unit;
+    e.sid = Sid.parse(sid);
+    e.pasid = pasid;
+    e.addr = addr;
+    e.perm = (byte) perm;
+    e.reason = reason;
+    e.vendor = vendor;
+    return render(e);
+  }
+
+  public static String inv(EventKind kind, long ts, int unit, io.iommusim.trace.Granularity g, int domain, String sid,
+      int pasid, long addr, int am, int index) {
+    TraceEvent e = ev(kind, ts);
+    e.unit = unit;
+    e.granularity = g;
+    e.domain = domain;
+    e.sid = sid == null ? -1 : Sid.parse(sid);
+    e.pasid = pasid;
+    e.addr = addr;
+    e.am = (byte) am;
+    e.index = index;
+    return render(e);
+  }
 
   public static String map(long ts, int domain, long iova, long phys, long size, int perm) {
     return map(ts, 0, domain, iova, phys, size, perm, 4096);
@@ -72,7 +115,7 @@ public final class ImportTestSupport {
     e.size = size;
     e.perm = (byte) perm;
     e.pageSize = pageSize;
-    return e.toString();
+    return render(e);
   }
 
   public static String unmap(long ts, int domain, long iova, long size) {
@@ -82,7 +125,16 @@ public final class ImportTestSupport {
     e.domain = domain;
     e.addr = iova;
     e.size = size;
-    return e.toString();
+    return render(e);
+  }
+
+  public static String unmap(long ts, int unit, int domain, long iova, long size) {
+    TraceEvent e = ev(EventKind.UNMAP, ts);
+    e.unit = unit;
+    e.domain = domain;
+    e.addr = iova;
+    e.size = size;
+    return render(e);
   }
 
   public static String attach(long ts, String sid, int domain, int pasid) {
@@ -92,7 +144,16 @@ public final class ImportTestSupport {
     e.sid = Sid.parse(sid);
     e.domain = domain;
     e.pasid = pasid;
-    return e.toString();
+    return render(e);
+  }
+
+  public static String attach(long ts, int unit, String sid, int domain, int pasid) {
+    TraceEvent e = ev(EventKind.ATTACH, ts);
+    e.unit = unit;
+    e.sid = Sid.parse(sid);
+    e.domain = domain;
+    e.pasid = pasid;
+    return render(e);
   }
 
   public static String detach(long ts, String sid, int pasid) {
@@ -101,7 +162,15 @@ public final class ImportTestSupport {
     e.tsNs = ts;
     e.sid = Sid.parse(sid);
     e.pasid = pasid;
-    return e.toString();
+    return render(e);
+  }
+
+  public static String detach(long ts, int unit, String sid, int pasid) {
+    TraceEvent e = ev(EventKind.DETACH, ts);
+    e.unit = unit;
+    e.sid = Sid.parse(sid);
+    e.pasid = pasid;
+    return render(e);
   }
 
   public static String dma(long ts, boolean write, String sid, long addr, long size) {
@@ -111,10 +180,22 @@ public final class ImportTestSupport {
     e.sid = Sid.parse(sid);
     e.addr = addr;
     e.size = size;
-    return e.toString();
+    return render(e);
   }
 
-  static final int R = Perm.READ;
-  static final int W = Perm.WRITE;
-  static final int RW = Perm.READ_WRITE;
+  public static final int R = Perm.READ;
+  public static final int W = Perm.WRITE;
+  public static final int RW = Perm.READ_WRITE;
+
+  /** A fixture from the test resources of {@code type}'s package. */
+  public static String resource(Class<?> type, String name) {
+    try (java.io.InputStream in = type.getResourceAsStream(name)) {
+      if (in == null) {
+        throw new IllegalArgumentException("no test resource " + name);
+      }
+      return new String(in.readAllBytes(), StandardCharsets.UTF_8);
+    } catch (IOException e) {
+      throw new UncheckedIOException(e);
+    }
+  }
 }
