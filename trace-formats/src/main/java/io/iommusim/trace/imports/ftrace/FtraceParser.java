@@ -73,6 +73,11 @@ final class FtraceParser implements LineParser<FtraceParser.Rec> {
 
   /** Pending iommu:* events at most, before the oldest is settled on its own. */
   static final int MAX_PENDING = 256;
+  /**
+   * How long an iommu:* event waits for the dma:* event of its call. The two are microseconds apart;
+   * settling sooner keeps the attribution of unpaired ones close to the device state of their time.
+   */
+  static final long PAIR_WINDOW_NS = 1_000_000;
 
   private final FtraceImporter.Config config;
   private final Devices devices;
@@ -103,7 +108,8 @@ final class FtraceParser implements LineParser<FtraceParser.Rec> {
       Matcher m = ENTRIES.matcher(text);
       if (m.matches()) {
         long overwritten = Long.parseLong(m.group(2)) - Long.parseLong(m.group(1));
-        return Decoded.record(new Rec(null, null, NOTE_OVERWRITTEN, Math.max(0, overwritten)));
+        return overwritten > 0 ? Decoded.record(new Rec(null, null, NOTE_OVERWRITTEN, overwritten))
+            : Decoded.ignored(HEADER);
       }
       return Decoded.ignored(HEADER);
     }
@@ -263,7 +269,10 @@ final class FtraceParser implements LineParser<FtraceParser.Rec> {
     return Long.compareUnsigned(start, spanStart) >= 0 && Long.compareUnsigned(start + size, spanEnd) <= 0 && size > 0;
   }
 
-  /** A line of another task on a CPU ends the calls pending there: their iommu:* events stand alone. */
+  /**
+   * A line of another task on a CPU ends the calls pending there, and a line more than
+   * {@link #PAIR_WINDOW_NS} later than a pending event ends its call too: those iommu:* events stand alone.
+   */
   private void otherTaskOnCpu(FtraceLine l, ImportOutput out) {
     LastDma last = lastDma.get(l.cpu());
     if (last != null && last.pid() != l.pid()) {
@@ -274,7 +283,7 @@ final class FtraceParser implements LineParser<FtraceParser.Rec> {
     }
     for (Iterator<Pending> it = pending.iterator(); it.hasNext(); ) {
       Pending p = it.next();
-      if (p.line().cpu() == l.cpu() && p.line().pid() != l.pid()) {
+      if ((p.line().cpu() == l.cpu() && p.line().pid() != l.pid()) || l.tsNs() - p.line().tsNs() > PAIR_WINDOW_NS) {
         it.remove();
         standalone(p, out);
       }
