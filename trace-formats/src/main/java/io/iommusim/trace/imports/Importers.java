@@ -16,6 +16,7 @@ public final class Importers {
 
   static {
     register(new io.iommusim.trace.imports.ftrace.FtraceImporter());
+    register(new io.iommusim.trace.imports.kernellog.KernelLogImporter());
   }
 
   private Importers() {}
