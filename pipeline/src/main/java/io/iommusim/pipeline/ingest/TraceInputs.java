@@ -23,6 +23,8 @@ import org.apache.hadoop.fs.Path;
  * The input files of a job, in the order that defines {@code seq}: the paths as given, each directory
  * expanded to its trace files sorted by name. Hidden files and files starting with {@code _} or
  * {@code .} are skipped (Spark's and ours: {@code _SUCCESS}, {@code _iommusim_layout.properties}).
+ * Each file is canonical CSV, canonical Parquet, or a real trace format read by an importer
+ * ({@link io.iommusim.trace.imports.Importers}; one task per file, like CSV).
  */
 public final class TraceInputs {
   /** Input formats: canonical CSV, canonical Parquet, or a real trace format read by an importer. */

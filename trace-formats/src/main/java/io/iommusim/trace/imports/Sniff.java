@@ -1,6 +1,5 @@
 package io.iommusim.trace.imports;
 
-import java.io.ByteArrayInputStream;
 import java.io.IOException;
 import java.io.InputStream;
 import java.nio.charset.StandardCharsets;
@@ -81,10 +80,5 @@ public final class Sniff {
 
   private static String trimCr(String s) {
     return s.endsWith("\r") ? s.substring(0, s.length() - 1) : s;
-  }
-
-  /** For tests: a stream over the head. */
-  InputStream stream() {
-    return new ByteArrayInputStream(head);
   }
 }
