@@ -270,10 +270,10 @@ final class Bodies {
     if (inner.isEmpty()) {
       return new long[0];
     }
-    String[] parts = inner.split("\\s*,\\s*");
+    String[] parts = COMMA.split(inner);
     long[] out = new long[parts.length];
     for (int i = 0; i < parts.length; i++) {
-      if (!parts[i].matches("(?:0x)?[0-9a-fA-F]+")) {
+      if (!isHex(parts[i])) {
         return null;
       }
       out[i] = hex(parts[i]);
@@ -333,6 +333,23 @@ final class Bodies {
     return m.matches() ? Integer.parseInt(m.group(1)) : -1;
   }
 
+  private static final Pattern COMMA = Pattern.compile("\\s*,\\s*");
+
+  /** Hex digits, with or without 0x. */
+  private static boolean isHex(String s) {
+    int i = s.startsWith("0x") || s.startsWith("0X") ? 2 : 0;
+    if (i == s.length()) {
+      return false;
+    }
+    for (; i < s.length(); i++) {
+      char c = s.charAt(i);
+      if (!((c >= '0' && c <= '9') || (c >= 'a' && c <= 'f') || (c >= 'A' && c <= 'F'))) {
+        return false;
+      }
+    }
+    return true;
+  }
+
   private static Decoded<Body> bad(String event) {
     return Decoded.unparsed(event + ": body not in the documented format");
   }
@@ -351,8 +368,13 @@ final class Bodies {
     if (s.startsWith("0x") || s.startsWith("0X")) {
       return hex(s);
     }
-    if (!s.matches("\\d{1,18}")) {
+    if (s.isEmpty() || s.length() > 18) {
       throw new NumberFormatException(s);
+    }
+    for (int i = 0; i < s.length(); i++) {
+      if (s.charAt(i) < '0' || s.charAt(i) > '9') {
+        throw new NumberFormatException(s);
+      }
     }
     return Long.parseLong(s);
   }

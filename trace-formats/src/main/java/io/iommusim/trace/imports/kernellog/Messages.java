@@ -42,6 +42,7 @@ final class Messages {
   private static final Pattern SMMU2 = Pattern.compile("^Unhandled context fault: fsr=(0x[0-9a-fA-F]+), iova=(0x[0-9a-fA-F]+), "
       + "fsynr=(0x[0-9a-fA-F]+)(?:, cbfrsynra=(0x[0-9a-fA-F]+))?, cb=(\\d+)\\s*$");
   private static final Pattern SMMU2_DECODED = Pattern.compile("^(FSR|FSYNR0)\\s*=\\s*[0-9a-fA-F]+ \\[.*$");
+  private static final Pattern DECIMAL = Pattern.compile("\\d{1,18}");
   private static final Pattern SUPPRESSED = Pattern.compile("^(\\S+): (\\d+) callbacks suppressed\\s*$");
 
   /** AMD-Vi event names (Linux's text) and their event codes (iommu-semantics.md §3.3). */
@@ -240,7 +241,7 @@ final class Messages {
         value = sid;
       } else if (v.startsWith("0x") || v.startsWith("0X")) {
         value = hex(v);
-      } else if (v.matches("\\d+")) {
+      } else if (DECIMAL.matcher(v).matches()) {
         value = Long.parseLong(v);
       } else {
         return null;

@@ -133,6 +133,24 @@ class FtraceErasTest {
     assertEquals(null, FtraceLine.parse("  bash-100 [000] ..... 1.0123456789: map: IOMMU: x"), "10 decimals");
   }
 
+  /** The hand-written scanner agrees with the regular expressions on every fixture line it accepts. */
+  @Test
+  void fastPrefixScannerAgreesWithTheRegularExpressions() {
+    int scanned = 0;
+    for (String fixture : List.of("trace-6.12.txt", "old-kernel-5.10.txt", "rhel9-vfio.txt", "trace-cmd-report.txt",
+        "perf-script.txt", "intel-iommu.txt", "messy-mail.txt")) {
+      for (String line : resource(FtraceErasTest.class, fixture).split("\r?\n")) { // as LineReader splits
+        FtraceLine fast = FtraceLine.parseTrace(line);
+        if (fast != null) {
+          scanned++;
+          assertEquals(FtraceLine.parseRegex(line), fast, line);
+        }
+      }
+    }
+    // 19 + 12 + 3 + 3 + 0 (perf goes to the regex) + 29 + 10 event lines in the fixtures
+    assertEquals(76, scanned);
+  }
+
   @Test
   void detection() {
     assertEquals(95, FTRACE.detect(Sniff.ofText("t", resource(FtraceErasTest.class, "trace-6.12.txt"))));
