@@ -9,10 +9,12 @@ import io.iommusim.pipeline.ingest.PreparedTrace;
 import io.iommusim.pipeline.ingest.ReplayGroups;
 import io.iommusim.pipeline.ingest.TraceInputs.Input;
 import io.iommusim.pipeline.ingest.TraceInputs;
+import io.iommusim.pipeline.output.ImportSidecars;
 import io.iommusim.pipeline.output.OutputCommitter;
 import io.iommusim.pipeline.output.StatsTables;
 import io.iommusim.trace.EventKind;
 import io.iommusim.trace.TraceEvent;
+import io.iommusim.trace.imports.ImportReport;
 import io.iommusim.translator.FaultReason;
 import io.iommusim.translator.ir.IrCounter;
 import io.iommusim.translator.settings.ModelSettings;
@@ -62,6 +64,11 @@ public final class SimulateJob {
     public long faults;
     public List<Row> domainStats;
     public String out;
+    /** Reports of the imported inputs, in input order (empty when every input was canonical). */
+    public List<ImportReport> importReports = List.of();
+    /** The report and rejects files written next to the output, or null without imported inputs. */
+    public String reportFile;
+    public String rejectsFile;
   }
 
   private final SparkSession spark;
@@ -75,24 +82,33 @@ public final class SimulateJob {
     String configId = request.settings.configId();
     OutputCommitter committer = OutputCommitter.begin(request.out, request.overwrite,
         spark.sparkContext().hadoopConfiguration());
+    ImportSidecars sidecars = ImportSidecars.plan(request.out, request.overwrite,
+        spark.sparkContext().hadoopConfiguration());
     try {
-      Result result = simulate(request, settings, configId, committer);
+      Result result = simulate(request, settings, configId, committer, sidecars);
       committer.commit();
+      if (sidecars.isOpen()) {
+        sidecars.commit();
+      }
       result.out = committer.target().toString();
       return result;
-    } catch (RuntimeException | Error e) {
+    } catch (Throwable e) { // Spark rethrows task failures as its checked SparkException
       committer.abort();
+      sidecars.abort();
       throw e;
     }
   }
 
-  private Result simulate(Request request, ModelSettings settings, String configId, OutputCommitter committer) {
+  private Result simulate(Request request, ModelSettings settings, String configId, OutputCommitter committer,
+      ImportSidecars sidecars) {
     JavaSparkContext jsc = JavaSparkContext.fromSparkContext(spark.sparkContext());
     RunInfo info = new RunInfo(configId);
     long t0 = System.nanoTime();
 
     Configuration conf = jsc.hadoopConfiguration();
-    PreparedTrace prepared = request.inputs.size() == 1 ? PreparedTrace.detect(request.inputs.get(0), conf) : null;
+    boolean mayBePrepared = request.format.equals("auto") || request.format.equals("parquet");
+    PreparedTrace prepared = request.inputs.size() == 1 && mayBePrepared
+        ? PreparedTrace.detect(request.inputs.get(0), conf) : null;
     String path;
     if (prepared != null && !prepared.serves(settings.partitionBy)) {
       path = "shuffle (the prepared layout is clustered by " + prepared.clusteredBy.name().toLowerCase()
@@ -107,7 +123,10 @@ public final class SimulateJob {
       inputs = List.of(Input.of(0, prepared.dir, TraceInputs.Format.PARQUET));
       scan = TraceScan.ofPrepared(inputs, prepared.events, prepared.invalidations, prepared.controlEvents(conf), settings);
     } else {
-      inputs = TraceInputs.resolve(request.inputs, request.format, conf);
+      inputs = TraceInputs.resolve(request.inputs, request.format, ConvertJob.importRequest(request, sidecars), conf);
+      if (TraceInputs.anyImported(inputs)) {
+        sidecars.open();
+      }
       scan = TraceScan.run(jsc, inputs, settings, TraceScan.maxPartitions(spark));
     }
     long t1 = System.nanoTime();
@@ -198,8 +217,32 @@ public final class SimulateJob {
       info.add("records", "dma_invalidation_events", scan.invalidations);
       for (Input in : inputs) {
         info.add("input", "file." + in.index, in.path);
-        info.add("input", "file." + in.index + ".format", in.format.name().toLowerCase());
+        info.add("input", "file." + in.index + ".format", in.formatName());
         info.add("input", "file." + in.index + ".records", scan.recordsPerInput[in.index]);
+        if (in.importSettings != null) {
+          for (Map.Entry<String, String> s : in.importSettings.describe().entrySet()) {
+            info.add("input", "file." + in.index + ".import." + s.getKey(), s.getValue());
+          }
+        }
+      }
+      List<Input> imported = inputs.stream().filter(in -> in.format == TraceInputs.Format.IMPORTED).toList();
+      for (int i = 0; i < scan.importReports.size(); i++) {
+        ImportReport r = scan.importReports.get(i);
+        String p = "file." + imported.get(i).index + ".";
+        info.add("import", p + "lines", r.lines());
+        info.add("import", p + "event_lines", r.eventLines());
+        info.add("import", p + "ignored_lines", r.ignoredLines());
+        info.add("import", p + "unparsed_lines", r.unparsedLines());
+        info.add("import", p + "events", r.events());
+        for (Map.Entry<String, ImportReport.Tally> n : r.notes().entrySet()) {
+          info.add("import", p + "note." + n.getKey(), n.getValue().amount() != 0 ? n.getValue().amount()
+              : n.getValue().count());
+        }
+      }
+      if (sidecars.isOpen()) {
+        sidecars.write(inputs, scan.importReports);
+        info.add("import", "report_file", sidecars.reportPath().toString());
+        info.add("import", "rejects_file", sidecars.rejectsPath().toString());
       }
       info.add("records", "read", read);
       info.add("records", "replayed", replayedRecords);
@@ -230,6 +273,11 @@ public final class SimulateJob {
       result.recordsReplayed = replayedRecords;
       result.faults = faultCount;
       result.domainStats = domainRows;
+      if (sidecars.isOpen()) {
+        result.importReports = scan.importReports;
+        result.reportFile = sidecars.reportPath().toString();
+        result.rejectsFile = sidecars.rejectsPath().toString();
+      }
       return result;
     } finally {
       results.unpersist();

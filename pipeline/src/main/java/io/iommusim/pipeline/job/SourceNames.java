@@ -8,20 +8,25 @@ import java.util.List;
 
 /**
  * Turns a record's source position ({@code file index << 40 | line or row}) back into the text a
- * user needs to find the record: {@code trace.csv:17} or {@code trace.parquet row 9}.
+ * user needs to find the record: {@code trace.csv:17}, {@code trace.parquet row 9}, or for an imported
+ * input {@code trace.txt event #5} (the position of the event in the importer's stream; the conversion
+ * report and {@code convert} output lead from there to the lines).
  */
 final class SourceNames implements Serializable {
   private static final long serialVersionUID = 1L;
 
   private final String[] paths;
   private final boolean[] csv;
+  private final boolean[] imported;
 
   SourceNames(List<Input> inputs) {
     paths = new String[inputs.size()];
     csv = new boolean[inputs.size()];
+    imported = new boolean[inputs.size()];
     for (Input in : inputs) {
       paths[in.index] = in.path;
       csv[in.index] = in.format == Format.CSV;
+      imported[in.index] = in.format == Format.IMPORTED;
     }
   }
 
@@ -30,6 +35,9 @@ final class SourceNames implements Serializable {
     long pos = src & ((1L << TraceInputs.SEQ_FILE_SHIFT) - 1);
     if (file < 0 || file >= paths.length) {
       return "record " + src;
+    }
+    if (imported[file]) {
+      return paths[file] + " event #" + pos;
     }
     return csv[file] ? paths[file] + ":" + pos : paths[file] + " row " + pos;
   }

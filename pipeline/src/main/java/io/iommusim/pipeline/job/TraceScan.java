@@ -4,6 +4,7 @@ import io.iommusim.pipeline.ingest.InputSplit;
 import io.iommusim.pipeline.ingest.ReplayGroups;
 import io.iommusim.pipeline.ingest.TraceInputs.Input;
 import io.iommusim.trace.TraceEvent;
+import io.iommusim.trace.imports.ImportReport;
 import io.iommusim.translator.settings.ModelSettings;
 import io.iommusim.translator.vtd.ContextTimeline;
 import io.iommusim.translator.vtd.VtdTranslator;
@@ -28,10 +29,14 @@ final class TraceScan {
   final List<TraceEvent> control;
   /** DMA-remapping invalidation events (inv_iotlb, inv_context, inv_devtlb) in the trace. */
   final long invalidations;
+  /** The conversion report of each imported input, in input order (empty without imported inputs). */
+  final List<ImportReport> importReports;
 
   private TraceScan(List<Input> inputs, List<InputSplit> splits, long[] recordsPerInput, ContextTimeline timeline,
-      ReplayGroups groups, TraceEvent[] broadcast, List<TraceEvent> control, long invalidations) {
+      ReplayGroups groups, TraceEvent[] broadcast, List<TraceEvent> control, long invalidations,
+      List<ImportReport> importReports) {
     this.invalidations = invalidations;
+    this.importReports = importReports;
     this.inputs = inputs;
     this.splits = splits;
     this.recordsPerInput = recordsPerInput;
@@ -76,7 +81,11 @@ final class TraceScan {
     long invalidations = 0;
     ContextTimeline.Builder timeline = new ContextTimeline.Builder();
     ReplayGroups.Builder groups = new ReplayGroups.Builder(settings.partitionBy);
+    ImportReport[] reports = new ImportReport[inputs.size()];
     for (ControlScan s : scans) {
+      if (s.importReport != null) {
+        reports[s.inputIndex] = s.importReport; // one split per imported input
+      }
       records[s.inputIndex] += s.records;
       invalidations += s.invalidations;
       s.eventsPerNode.forEach(groups::addEvents);
@@ -94,6 +103,7 @@ final class TraceScan {
     broadcast.sort(order);
     control.sort(order);
     return new TraceScan(inputs, splits, records, timeline.build(), groups.build(maxPartitions),
-        broadcast.toArray(new TraceEvent[0]), control, invalidations);
+        broadcast.toArray(new TraceEvent[0]), control, invalidations,
+        Arrays.stream(reports).filter(java.util.Objects::nonNull).toList());
   }
 }
