@@ -7,7 +7,7 @@
 #   notebooks/run.sh --out DIR         build directory (default build/notebooks)
 # Writes OUT/executed/*.ipynb and OUT/html/*.html. With the sample results it also executes
 # cache-sizing.ipynb on synthetic mrc/sweep_stats tables (OUT/fixture/), so its plots are checked
-# before simulate and sweep write those tables.
+# before simulate and sweep write those tables, and every notebook on no results at all (OUT/empty/).
 # Needs Jupyter (nbconvert, ipykernel), pandas and matplotlib, and DuckDB: the duckdb Python package,
 # or python3-jpype plus the JDBC jar, which this script fetches with Maven (notebooks/pom.xml).
 set -euo pipefail
@@ -56,27 +56,38 @@ export IOMMUSIM_RESULTS="$results"
 export PYDEVD_DISABLE_FILE_VALIDATION=1                       # no "frozen modules" debugger warnings
 export MPLBACKEND=module://matplotlib_inline.backend_inline   # figures inline whatever the environment says
 
-# execute OUT_DIR NOTEBOOK...: run every cell (nbconvert fails on a failing cell), then an HTML copy
+# execute DIR NOTEBOOK...: run every cell into DIR/executed (nbconvert fails on a failing cell)
 execute() {
   local dir="$1"
   shift
   rm -rf "$dir/executed" "$dir/html"
   "$python" -m nbconvert --to notebook --execute --ExecutePreprocessor.timeout=600 \
     --output-dir "$dir/executed" "$@"
-  "$python" -m nbconvert --to html --output-dir "$dir/html" "$dir"/executed/*.ipynb
+}
+# html DIR: an HTML copy of every executed notebook, images embedded, in DIR/html
+html() {
+  "$python" -m nbconvert --to html --output-dir "$1/html" "$1"/executed/*.ipynb
 }
 
 step "executing ${#notebooks[@]} notebooks on $results"
 t=$SECONDS
 execute "$out" "${notebooks[@]}"
+html "$out"
 step "executing took $((SECONDS - t)) s"
 "$python" "$here/notebooks/test/check_notebooks.py" --results "$results" "$out"/executed/*.ipynb
 
 if [ "$results" = "$out/results" ]; then
   step "cache-sizing.ipynb on synthetic mrc and sweep_stats tables"
   rm -rf "$out/fixture"
-  "$python" "$here/notebooks/test/cache_sizing_fixture.py" "$results/nic-ring-lazy-reuse" "$out/fixture/results"
+  "$python" "$here/notebooks/test/cache_sizing_fixture.py" "$results/nic-ring-lazy-reuse" "$out/fixture/results" # a sample run
   IOMMUSIM_RESULTS="$out/fixture/results" execute "$out/fixture" "$here/notebooks/cache-sizing.ipynb"
+  html "$out/fixture"
   "$python" "$here/notebooks/test/check_notebooks.py" --results "$out/fixture/results" "$out"/fixture/executed/*.ipynb
+
+  step "every notebook on an empty results directory: each plot cell names the run that writes its tables"
+  rm -rf "$out/empty"
+  mkdir -p "$out/empty/results"
+  IOMMUSIM_RESULTS="$out/empty/results" execute "$out/empty" "${notebooks[@]}"
+  "$python" "$here/notebooks/test/check_notebooks.py" --results "$out/empty/results" "$out"/empty/executed/*.ipynb
 fi
 step "done in $((SECONDS - started)) s: $out/executed, $out/html"

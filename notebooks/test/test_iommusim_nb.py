@@ -1,5 +1,6 @@
 """Tests of the notebooks' helper module and of the notebook checker (run by notebooks/run.sh)."""
 
+import os
 import sys
 import tempfile
 import unittest
@@ -73,6 +74,19 @@ class FindRunsTest(unittest.TestCase):
 
     def test_a_missing_directory_has_no_runs(self):
         self.assertEqual(nb.find_runs(Path("/nonexistent/iommusim-results")), {})
+
+
+class ResultsDirTest(unittest.TestCase):
+    def test_the_environment_variable_or_results_at_the_repository_root(self):
+        saved = os.environ.pop(nb.RESULTS_ENV, None)
+        try:
+            self.assertEqual(nb.results_dir(), Path(__file__).resolve().parent.parent.parent / "results")
+            os.environ[nb.RESULTS_ENV] = "/data/runs/../results"
+            self.assertEqual(nb.results_dir(), Path("/data/results"))
+        finally:
+            os.environ.pop(nb.RESULTS_ENV, None)
+            if saved is not None:
+                os.environ[nb.RESULTS_ENV] = saved
 
 
 class ResultsTest(unittest.TestCase):
