@@ -70,11 +70,16 @@ def _sql_str(s):
 
 
 class Results:
-    """The runs under one results directory, their tables as DuckDB views, and a query function."""
+    """The runs under one results directory, their tables as DuckDB views, and a query function.
 
-    def __init__(self, root=None):
+    A sweep run (one with `sweep_stats`) holds many configurations in one directory; with sweeps=False
+    its tables stay out of the views, so that per-run figures do not sum configurations."""
+
+    def __init__(self, root=None, sweeps=True):
         self.root = Path(root) if root else results_dir()
-        self.runs = find_runs(self.root)
+        found = find_runs(self.root)
+        self.sweeps = [run for run, tables in found.items() if "sweep_stats" in tables]
+        self.runs = found if sweeps else {r: t for r, t in found.items() if r not in self.sweeps}
         self._db = connect()
         self.tables = {}
         for t in TABLES:
@@ -95,20 +100,23 @@ class Results:
         """True when every table is present; otherwise shows which are absent and which run writes them."""
         absent = [t for t in tables if t not in self.tables]
         if absent:
-            _show_markdown("\n".join(
+            _show_markdown("\n\n".join(
                 f"**Table `{t}` is {ABSENT_MARKER}** (`{self.root}`). It is written by {PRODUCED_BY[t]}."
                 for t in absent))
         return not absent
 
     def describe(self):
         """A Markdown summary of the results directory and its runs."""
-        if not self.runs:
+        if not self.runs and not self.sweeps:
             return (f"**No runs found** under `{self.root}` (set `{RESULTS_ENV}` to a directory written by "
                     f"{SIMULATE}, or to a directory of such runs).")
         lines = [f"Results: `{self.root}` — {len(self.runs)} run(s)", "",
                  "| run | tables |", "|---|---|"]
         for run, tables in self.runs.items():
             lines.append(f"| `{run}` | {', '.join(tables)} |")
+        left_out = [run for run in self.sweeps if run not in self.runs]
+        if left_out:
+            lines += ["", f"Sweeps, compared in `cache-sizing.ipynb`: {', '.join(f'`{r}`' for r in left_out)}"]
         return "\n".join(lines)
 
 

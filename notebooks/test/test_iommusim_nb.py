@@ -111,6 +111,20 @@ class ResultsTest(unittest.TestCase):
             self.assertIsInstance(df.iloc[0]["s"].item(), int)
 
 
+    def test_sweeps_can_be_left_out(self):
+        with tempfile.TemporaryDirectory() as tmp:
+            root = Path(tmp)
+            db = nb.connect()
+            for run, table in (("one", "faults"), ("sweep", "faults"), ("sweep", "sweep_stats")):
+                (root / run / table).mkdir(parents=True)
+                db.execute(f"COPY (SELECT 1 AS x) TO '{root / run / table / 'part-0.parquet'}' (FORMAT parquet)")
+            self.assertEqual(nb.Results(root).tables, {"faults": ["one", "sweep"], "sweep_stats": ["sweep"]})
+            per_run = nb.Results(root, sweeps=False)
+            self.assertEqual(per_run.tables, {"faults": ["one"]})
+            self.assertEqual(per_run.sweeps, ["sweep"])
+            self.assertIn("`sweep`", per_run.describe())
+
+
 class FormatTest(unittest.TestCase):
     def test_latencies(self):
         self.assertEqual(nb.fmt_ns(5), "5 ns")
