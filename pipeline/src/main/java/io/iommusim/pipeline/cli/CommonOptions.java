@@ -57,8 +57,8 @@ final class CommonOptions {
       return;
     }
     for (ImportReport r : reports) {
-      System.out.printf("imported %s (%s): %,d lines: %,d produced %,d events, %,d ignored, %,d unparsed%n",
-          r.file(), r.format(), r.lines(), r.eventLines(), r.events(), r.ignoredLines(), r.unparsedLines());
+      System.out.printf("imported %s (%s): %,d %ss: %,d produced %,d events, %,d ignored, %,d unparsed%n",
+          r.file(), r.format(), r.lines(), r.unit(), r.eventLines(), r.events(), r.ignoredLines(), r.unparsedLines());
     }
     System.out.println("conversion report: " + reportFile);
     System.out.println("unparsed lines:    " + rejectsFile);

@@ -106,8 +106,8 @@ public final class Importers {
       in.close();
       throw e;
     }
-    return new ImportedSource(parser, new ImportOutput(fileName, importer.name(), seqBase, settings.strict, rejects,
-        synthesizer));
+    return new ImportedSource(parser, new ImportOutput(fileName, importer.name(), importer.unit(), seqBase,
+        settings.strict, rejects, synthesizer));
   }
 
   /** Every importer with its options and defaults, for {@code --help}. */
