@@ -232,14 +232,14 @@ final class FaultValidation {
 
     Dataset<Row> matchedRows = pairs.select(row(configId, MATCHED, col("s_rid"), col("s_acc"), col("s_loc"),
         col("s_code"), col("simulated_faults"), col("s_first"), col("s_last"), col("vendor"), col("vendor_code"),
-        col("observed_equivalent"), col("observed_records"), col("o_first"), col("o_last"), suppressed,
+        col("access"), col("observed_equivalent"), col("observed_records"), col("o_first"), col("o_last"), suppressed,
         lit(null).cast(DataTypes.StringType)));
     Dataset<Row> missedRows = missed
         .join(simulatedHere, col("rid").equalTo(col("s_rid")).and(col("loc").equalTo(col("s_loc")))
             .and(col("s_irq").equalTo(col("access").equalTo(ObservedReasons.INTERRUPT))), "left")
         .select(row(configId, MISSED, col("rid"), col("access"), col("loc"), lit(null).cast(DataTypes.IntegerType),
             lit(0L), lit(null).cast(DataTypes.LongType), lit(null).cast(DataTypes.LongType), col("vendor"),
-            col("vendor_code"), col("observed_equivalent"), col("observed_records"), col("o_first"), col("o_last"),
+            col("vendor_code"), col("access"), col("observed_equivalent"), col("observed_records"), col("o_first"), col("o_last"),
             suppressed, missedDetail));
     Dataset<Row> unexpectedRows = unexpected
         .join(observedHere, col("s_rid").equalTo(col("o_rid")).and(col("s_loc").equalTo(col("o_loc")))
@@ -247,18 +247,20 @@ final class FaultValidation {
         .withColumn("access", col("s_acc"))
         .select(row(configId, UNEXPECTED, col("s_rid"), col("s_acc"), col("s_loc"), col("s_code"),
             col("simulated_faults"), col("s_first"), col("s_last"), lit(null).cast(DataTypes.StringType),
-            lit(null).cast(DataTypes.IntegerType), lit(null).cast(DataTypes.StringType), lit(0L),
+            lit(null).cast(DataTypes.IntegerType), lit(null).cast(DataTypes.StringType),
+            lit(null).cast(DataTypes.StringType), lit(0L),
             lit(null).cast(DataTypes.LongType), lit(null).cast(DataTypes.LongType), suppressed, unexpectedDetail));
 
     return matchedRows.unionByName(missedRows).unionByName(unexpectedRows)
         .orderBy(col("sid"), col("page").asc_nulls_last(), col("irte_index").asc_nulls_last(), col("access"),
             col("status"), col("simulated_reason_code").asc_nulls_last(), col("observed_vendor").asc_nulls_last(),
-            col("observed_reason_code").asc_nulls_last());
+            col("observed_reason_code").asc_nulls_last(), col("observed_access").asc_nulls_last());
   }
 
   /** The table's columns from one part's values, in the table's order. */
   private static Column[] row(String configId, String status, Column rid, Column access, Column loc, Column sCode,
-      Column sFaults, Column sFirst, Column sLast, Column vendor, Column vendorCode, Column equivalent,
+      Column sFaults, Column sFirst, Column sLast, Column vendor, Column vendorCode, Column observedAccess,
+      Column equivalent,
       Column oRecords, Column oFirst, Column oLast, long suppressed, Column detail) {
     Column interrupt = access.equalTo(ObservedReasons.INTERRUPT);
     return new Column[] {
@@ -278,6 +280,7 @@ final class FaultValidation {
         sLast.as("simulated_last_ts_ns"),
         vendor.as("observed_vendor"),
         vendorCode.as("observed_reason_code"),
+        observedAccess.as("observed_access"),
         equivalent.as("observed_equivalent"),
         oRecords.as("observed_faults"),
         oFirst.as("observed_first_ts_ns"),

@@ -99,11 +99,11 @@ class ValidateTest {
   }
 
   private static Map<String, Object> matched(int sid, String bdf, String access, long page, int sCode, String sText,
-      long sFaults, long sFirst, long sLast, String vendor, int oCode, String equivalent, long oFirst) {
+      long sFaults, long sFirst, long sLast, String vendor, int oCode, String oAccess, String equivalent, long oFirst) {
     return row("status", "matched", "sid", sid, "bdf", bdf, "access", access, "page", page, "irte_index", null,
         "simulated_reason_code", sCode, "simulated_reason", sText, "simulated_faults", sFaults,
         "simulated_first_ts_ns", sFirst, "simulated_last_ts_ns", sLast, "observed_vendor", vendor,
-        "observed_reason_code", oCode, "observed_equivalent", equivalent, "observed_faults", 1L,
+        "observed_reason_code", oCode, "observed_access", oAccess, "observed_equivalent", equivalent, "observed_faults", 1L,
         "observed_first_ts_ns", oFirst, "observed_last_ts_ns", oFirst, "observed_lower_bound", true, "detail", null);
   }
 
@@ -112,7 +112,8 @@ class ValidateTest {
     return row("status", "missed", "sid", sid, "bdf", bdf, "access", access, "page", page, "irte_index", null,
         "simulated_reason_code", null, "simulated_reason", null, "simulated_faults", 0L,
         "simulated_first_ts_ns", null, "simulated_last_ts_ns", null, "observed_vendor", vendor,
-        "observed_reason_code", oCode, "observed_equivalent", equivalent, "observed_faults", 1L,
+        "observed_reason_code", oCode, "observed_access", access, "observed_equivalent", equivalent,
+        "observed_faults", 1L,
         "observed_first_ts_ns", ts, "observed_last_ts_ns", ts, "observed_lower_bound", true, "detail", detail);
   }
 
@@ -121,7 +122,7 @@ class ValidateTest {
     return row("status", "unexpected", "sid", sid, "bdf", bdf, "access", access, "page", page, "irte_index", irte,
         "simulated_reason_code", sCode, "simulated_reason", sText, "simulated_faults", 1L,
         "simulated_first_ts_ns", ts, "simulated_last_ts_ns", ts, "observed_vendor", null,
-        "observed_reason_code", null, "observed_equivalent", null, "observed_faults", 0L,
+        "observed_reason_code", null, "observed_access", null, "observed_equivalent", null, "observed_faults", 0L,
         "observed_first_ts_ns", null, "observed_last_ts_ns", null, "observed_lower_bound", true,
         "detail", detail + SUPPRESSED);
   }
@@ -136,15 +137,15 @@ class ValidateTest {
 
     List<Map<String, Object>> expected = new ArrayList<>(List.of(
         missed(-1, null, "read", 0x4000, "smmuv2", 0x402, "0x06", 1007, "the record names no device"),
-        matched(0x100, "01:00.0", "write", 0x1000, 5, WRITE_NOT_SET, 2, 30, 40, "vtd", 5, "0x05", 1000),
+        matched(0x100, "01:00.0", "write", 0x1000, 5, WRITE_NOT_SET, 2, 30, 40, "vtd", 5, "write", "0x05", 1000),
         unexpected(0x100, "01:00.0", "read", 0x2000L, null, 6, READ_NOT_SET, 80,
             "observed at this device and page with other reasons or accesses: vtd 0x5 write (1)"),
         missed(0x100, "01:00.0", "write", 0x2000, "vtd", 5, "0x05", 1005,
             "simulated at this device and page with other reasons or accesses: read 0x06 (1)"),
         unexpected(0x100, "01:00.0", "read", 0x3000L, null, 6, READ_NOT_SET, 80,
             "no observed fault at this device and page"),
-        matched(0x100, "01:00.0", "read", 0x5000, 6, READ_NOT_SET, 1, 50, 50, "amdvi", 2, "0x05|0x06", 1002),
-        matched(0x100, "01:00.0", "write", 0x5000, 5, WRITE_NOT_SET, 1, 55, 55, "amdvi", 2, "0x05|0x06", 1002),
+        matched(0x100, "01:00.0", "read", 0x5000, 6, READ_NOT_SET, 1, 50, 50, "amdvi", 2, "unknown", "0x05|0x06", 1002),
+        matched(0x100, "01:00.0", "write", 0x5000, 5, WRITE_NOT_SET, 1, 55, 55, "amdvi", 2, "unknown", "0x05|0x06", 1002),
         missed(0x100, "01:00.0", "read", 0x9000, "vtd", 7, "none", 1006,
             "no equivalent in the model for this vendor code and access"),
         unexpected(0x100, "01:00.0", "interrupt", null, -1, 0x25, "Blocked a compatibility format interrupt request",
@@ -152,13 +153,14 @@ class ValidateTest {
         row("status", "matched", "sid", 0x100, "bdf", "01:00.0", "access", "interrupt", "page", null, "irte_index", 2,
             "simulated_reason_code", 0x22, "simulated_reason", "Present field in the IRTE entry is clear",
             "simulated_faults", 1L, "simulated_first_ts_ns", 90L, "simulated_last_ts_ns", 90L,
-            "observed_vendor", "vtd", "observed_reason_code", 0x22, "observed_equivalent", "0x22",
+            "observed_vendor", "vtd", "observed_reason_code", 0x22, "observed_access", "interrupt",
+            "observed_equivalent", "0x22",
             "observed_faults", 1L, "observed_first_ts_ns", 1008L, "observed_last_ts_ns", 1008L,
             "observed_lower_bound", true, "detail", null),
         matched(0x101, "01:00.1", "read", 0x7000, 2, "Present bit in context entry is clear", 1, 70, 70, "vtd", 0x59,
-            "0x02", 1004),
+            "read", "0x02", 1004),
         matched(0x200, "02:00.0", "read", 0x3000, 1, "Present bit in root entry is clear", 1, 60, 60, "smmuv3", 2,
-            "0x01", 1003),
+            "read", "0x01", 1003),
         missed(0x300, "03:00.0", "read", 0xa000, "vtd", 6, "0x06", 1009, "no simulated fault at this device and page")));
     List<Row> rows = table(out, "fault_validation");
     assertEquals(expected.size(), rows.size(), rows.toString());
