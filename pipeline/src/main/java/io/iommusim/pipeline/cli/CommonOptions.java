@@ -33,7 +33,12 @@ final class CommonOptions {
   }
 
   static void addInputs(Options o, String description) {
-    o.addOption(Option.builder().longOpt("input").hasArgs().argName("PATH...").required().desc(description).get());
+    addInputs(o, "input", description);
+  }
+
+  /** The trace input options, the paths under {@code --<pathOption>}. */
+  static void addInputs(Options o, String pathOption, String description) {
+    o.addOption(Option.builder().longOpt(pathOption).hasArgs().argName("PATH...").required().desc(description).get());
     o.addOption(Option.builder().longOpt("format").hasArg().argName("FORMAT")
         .desc("input format: csv, parquet, an importer (" + String.join(", ", Importers.names())
             + "), or auto (default: by file extension, else by content)").get());
@@ -57,8 +62,8 @@ final class CommonOptions {
       return;
     }
     for (ImportReport r : reports) {
-      System.out.printf("imported %s (%s): %,d lines: %,d produced %,d events, %,d ignored, %,d unparsed%n",
-          r.file(), r.format(), r.lines(), r.eventLines(), r.events(), r.ignoredLines(), r.unparsedLines());
+      System.out.printf("imported %s (%s): %,d %ss: %,d produced %,d events, %,d ignored, %,d unparsed%n",
+          r.file(), r.format(), r.lines(), r.unit(), r.eventLines(), r.events(), r.ignoredLines(), r.unparsedLines());
     }
     System.out.println("conversion report: " + reportFile);
     System.out.println("unparsed lines:    " + rejectsFile);
@@ -70,7 +75,11 @@ final class CommonOptions {
   }
 
   static void fillInputs(CommandLine cl, TraceJobRequest r) {
-    r.inputs = Arrays.asList(cl.getOptionValues("input"));
+    fillInputs(cl, r, "input");
+  }
+
+  static void fillInputs(CommandLine cl, TraceJobRequest r, String pathOption) {
+    r.inputs = Arrays.asList(cl.getOptionValues(pathOption));
     r.format = cl.getOptionValue("format", "auto");
     r.importOptions = keyValues(cl, "option");
     r.strict = cl.hasOption("strict");

@@ -103,7 +103,7 @@ final class ControlScan implements Serializable {
     return new ControlScan(split.input.index, records, control, eventsPerNode, invalidations, report);
   }
 
-  private static Writer openRejects(String part) throws java.io.IOException {
+  static Writer openRejects(String part) throws java.io.IOException {
     Path p = new Path(part);
     FileSystem fs = p.getFileSystem(new Configuration());
     if (fs instanceof LocalFileSystem) {

@@ -29,6 +29,7 @@ import java.util.concurrent.ExecutionException;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.Future;
+import java.util.function.Function;
 import org.apache.hadoop.conf.Configuration;
 import org.apache.spark.api.java.JavaRDD;
 import org.apache.spark.api.java.JavaSparkContext;
@@ -71,10 +72,26 @@ public final class SimulateJob {
     public String rejectsFile;
   }
 
+  /**
+   * What another job adds to a simulate run (validate): called once the result tables are staged and
+   * before run_info is written, so that the tables it writes through {@code stagingPath} are committed
+   * with the run's (or dropped with them), and it may add run_info rows.
+   */
+  interface Extension {
+    void afterTables(String configId, Function<String, String> stagingPath, RunInfo info);
+  }
+
   private final SparkSession spark;
+  private Extension extension;
 
   public SimulateJob(SparkSession spark) {
     this.spark = spark;
+  }
+
+  /** Runs {@code extension} inside the run (see {@link Extension}). */
+  SimulateJob with(Extension extension) {
+    this.extension = extension;
+    return this;
   }
 
   public Result run(Request request) {
@@ -265,6 +282,9 @@ public final class SimulateJob {
       info.add("timing", "replay_ms", (t2 - t1) / 1_000_000);
       info.add("timing", "write_ms", (t3 - t2) / 1_000_000);
       info.add("timing", "total_ms", (System.nanoTime() - t0) / 1_000_000);
+      if (extension != null) {
+        extension.afterTables(configId, committer::stagingPath, info);
+      }
       write(info.rows(), RunInfo.SCHEMA, committer.stagingPath("run_info"));
 
       Result result = new Result();

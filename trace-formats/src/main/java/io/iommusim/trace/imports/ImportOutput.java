@@ -19,6 +19,7 @@ public final class ImportOutput {
 
   private final String file;
   private final String format;
+  private final String unit;
   private final long seqBase;
   private final boolean strict;
   private final ImportReport report;
@@ -35,13 +36,22 @@ public final class ImportOutput {
    */
   public ImportOutput(String file, String format, long seqBase, boolean strict, RejectSink rejects,
       AccessSynthesizer synthesizer) {
+    this(file, format, "line", seqBase, strict, rejects, synthesizer);
+  }
+
+  /**
+   * @param unit what one accounted piece of the input is called ({@link Importer#unit}): line or record
+   */
+  public ImportOutput(String file, String format, String unit, long seqBase, boolean strict, RejectSink rejects,
+      AccessSynthesizer synthesizer) {
     this.file = file;
     this.format = format;
+    this.unit = unit;
     this.seqBase = seqBase;
     this.strict = strict;
     this.rejects = rejects;
     this.synthesizer = synthesizer;
-    this.report = new ImportReport(file, format);
+    this.report = new ImportReport(file, format, unit);
   }
 
   public String file() {
@@ -155,7 +165,11 @@ public final class ImportOutput {
 
   // ---- accounting --------------------------------------------------------------------------------
 
-  void lineRead() {
+  /**
+   * One more line (or record of a binary format) was read. {@link LineImporter}s get this from the
+   * framework; a binary {@link InputParser} calls it once per record before accounting for it.
+   */
+  public void lineRead() {
     report.lineRead();
   }
 
@@ -180,7 +194,7 @@ public final class ImportOutput {
   public void unparsed(SourceLines lines, String reason) {
     if (strict) {
       throw new TraceFormatException(file, lines.first(), null, lines.text(),
-          "cannot import this " + format + " line (" + reason + "); --strict stops at the first unparsed line");
+          "cannot import this " + format + " " + unit + " (" + reason + "); --strict stops at the first unparsed " + unit);
     }
     settle(lines);
     for (int i = 0; i < lines.count(); i++) {
@@ -217,6 +231,27 @@ public final class ImportOutput {
   /** A note with an amount, e.g. the number of events a tracer says it lost. */
   public void note(String key, long line, long amount, String detail) {
     report.note(key, line, amount, detail);
+  }
+
+  /**
+   * The source suppressed {@code count} fault messages (kernel rate limiting: "N callbacks suppressed").
+   * Emits a suppression record — a {@code fault_observed} event with no reason ({@code reason} -1) whose
+   * {@code size} is the count — so that the number survives conversion to canonical traces and
+   * {@code validate} can report observed fault counts as lower bounds; also notes it in the report
+   * under {@link ImportReport#NOTE_SUPPRESSED} with the count as the amount.
+   *
+   * @param vendor {@code vtd}, {@code amdvi}, {@code smmuv3}, {@code smmuv2}, or null when unknown
+   * @param line the line that said so, for the report
+   */
+  public TraceEvent faultsSuppressed(long tsNs, String vendor, long count, long line, String detail) {
+    if (count < 1) {
+      throw new IllegalArgumentException("a suppression record needs a count >= 1, got " + count);
+    }
+    TraceEvent e = emit(EventKind.FAULT_OBSERVED, tsNs);
+    e.vendor = vendor;
+    e.size = count;
+    report.note(ImportReport.NOTE_SUPPRESSED, line, count, detail);
+    return e;
   }
 
   /** End of input: the accesses of mappings still alive, then the accounting check. */

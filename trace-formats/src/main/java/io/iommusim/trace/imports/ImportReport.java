@@ -33,6 +33,11 @@ public final class ImportReport implements Serializable {
   public static final int EXAMPLE_DETAILS = 5;
   public static final int MAX_KEYS = 1000;
   public static final String OTHER = "(other reasons: too many distinct keys)";
+  /**
+   * The note of fault messages the source suppressed (rate limiting), amount = messages; written by
+   * {@link ImportOutput#faultsSuppressed} together with the suppression record it emits.
+   */
+  public static final String NOTE_SUPPRESSED = "fault messages suppressed by rate limiting";
 
   /** One reason or note: how often, how much in all, and the first line numbers and details. */
   public static final class Tally implements Serializable {
@@ -75,6 +80,7 @@ public final class ImportReport implements Serializable {
 
   private final String file;
   private final String format;
+  private final String unit;
   private long lines;
   private long eventLines;
   private long ignoredLines;
@@ -85,8 +91,14 @@ public final class ImportReport implements Serializable {
   private final Map<String, Tally> notes = new LinkedHashMap<>();
 
   public ImportReport(String file, String format) {
+    this(file, format, "line");
+  }
+
+  /** @param unit what the input's pieces are called: line, or record for binary formats */
+  public ImportReport(String file, String format, String unit) {
     this.file = file;
     this.format = format;
+    this.unit = unit;
   }
 
   public String file() {
@@ -95,6 +107,11 @@ public final class ImportReport implements Serializable {
 
   public String format() {
     return format;
+  }
+
+  /** line, or record for binary formats: {@link #lines} and the line numbers then count records. */
+  public String unit() {
+    return unit;
   }
 
   public long lines() {
@@ -197,8 +214,8 @@ public final class ImportReport implements Serializable {
   public String render(String rejectsName) {
     StringBuilder b = new StringBuilder();
     b.append("input ").append(file).append(" (format ").append(format).append(")\n");
-    b.append(String.format("  lines %,d: %,d produced events, %,d ignored, %,d unparsed%n",
-        lines, eventLines, ignoredLines, unparsedLines));
+    b.append(String.format("  %ss %,d: %,d produced events, %,d ignored, %,d unparsed%n",
+        unit, lines, eventLines, ignoredLines, unparsedLines));
     b.append(String.format("  events %,d", events()));
     String sep = ": ";
     for (EventKind k : EventKind.values()) {
@@ -208,14 +225,14 @@ public final class ImportReport implements Serializable {
       }
     }
     b.append('\n');
-    section(b, "ignored lines by reason", ignored);
-    section(b, "unparsed lines by reason" + (rejectsName == null ? "" : " (every one is in " + rejectsName + ")"),
-        unparsed);
-    section(b, "notes", notes);
+    section(b, "ignored " + unit + "s by reason", ignored, unit);
+    section(b, "unparsed " + unit + "s by reason" + (rejectsName == null ? "" : " (every one is in " + rejectsName
+        + ")"), unparsed, unit);
+    section(b, "notes", notes, unit);
     return b.toString();
   }
 
-  private static void section(StringBuilder b, String title, Map<String, Tally> table) {
+  private static void section(StringBuilder b, String title, Map<String, Tally> table, String unit) {
     if (table.isEmpty()) {
       return;
     }
@@ -227,7 +244,7 @@ public final class ImportReport implements Serializable {
         b.append(String.format(" (total %,d)", t.amount));
       }
       if (t.lines.length > 0) {
-        b.append(t.count > t.lines.length ? "; first lines " : "; lines ");
+        b.append(t.count > t.lines.length ? "; first " + unit + "s " : "; " + unit + "s ");
         for (int i = 0; i < t.lines.length; i++) {
           b.append(i == 0 ? "" : ", ").append(t.lines[i]);
         }

@@ -15,6 +15,14 @@ public interface Importer {
   /** One line for {@code --help}. */
   String description();
 
+  /**
+   * What one accounted piece of input is called in reports and errors: {@code line} for text formats,
+   * {@code record} for binary ones (whose "line numbers" are then record numbers).
+   */
+  default String unit() {
+    return "line";
+  }
+
   /** The format's own options ({@code -o name=value}); the framework adds {@link AccessSynthesizer#OPTIONS}. */
   List<ImportOption> options();
 

@@ -1,5 +1,8 @@
 package io.iommusim.trace.imports;
 
+import io.iommusim.trace.imports.ftrace.FtraceImporter;
+import io.iommusim.trace.imports.gem5.Gem5PacketImporter;
+import io.iommusim.trace.imports.kernellog.KernelLogImporter;
 import java.io.IOException;
 import java.io.InputStream;
 import java.util.ArrayList;
@@ -15,8 +18,9 @@ public final class Importers {
   private static final Map<String, Importer> REGISTRY = new LinkedHashMap<>();
 
   static {
-    register(new io.iommusim.trace.imports.ftrace.FtraceImporter());
-    register(new io.iommusim.trace.imports.kernellog.KernelLogImporter());
+    register(new FtraceImporter());
+    register(new KernelLogImporter());
+    register(new Gem5PacketImporter());
   }
 
   private Importers() {}
@@ -107,8 +111,8 @@ public final class Importers {
       in.close();
       throw e;
     }
-    return new ImportedSource(parser, new ImportOutput(fileName, importer.name(), seqBase, settings.strict, rejects,
-        synthesizer));
+    return new ImportedSource(parser, new ImportOutput(fileName, importer.name(), importer.unit(), seqBase,
+        settings.strict, rejects, synthesizer));
   }
 
   /** Every importer with its options and defaults, for {@code --help}. */

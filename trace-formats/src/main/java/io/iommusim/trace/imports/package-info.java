@@ -6,8 +6,12 @@
  *   <li>Implement {@link io.iommusim.trace.imports.Importer} — for a text format, extend
  *       {@link io.iommusim.trace.imports.LineImporter} and write a
  *       {@link io.iommusim.trace.imports.LineParser}; for a binary format, implement
- *       {@link io.iommusim.trace.imports.InputParser} yourself. Put it in a subpackage named after the
- *       format ({@code imports.ftrace}, {@code imports.kernellog}).
+ *       {@link io.iommusim.trace.imports.InputParser} yourself, return {@code record} from
+ *       {@link io.iommusim.trace.imports.Importer#unit}, and call
+ *       {@link io.iommusim.trace.imports.ImportOutput#lineRead} once per record before accounting for it
+ *       (record numbers take the place of line numbers in the report, the rejects file and errors; see
+ *       {@code imports.gem5}). Put it in a subpackage named after the format ({@code imports.ftrace},
+ *       {@code imports.kernellog}).
  *   <li>Register it in {@link io.iommusim.trace.imports.Importers} (one line). It is then reachable as
  *       {@code convert --format NAME}, {@code simulate --format NAME} and through {@code --format auto}.
  *   <li>Document it in the README ("Importing real traces"): what each source line becomes, what is
@@ -60,7 +64,15 @@
  *       variable part in a note's detail.
  *   <li><b>Notes</b>: whatever the importer inferred or could not know goes into
  *       {@link io.iommusim.trace.imports.ImportOutput#note} — a domain it made up, a direction it assumed,
- *       events the tracer lost, kernel messages suppressed by rate limiting (with the amount).
+ *       events the tracer lost (with the amount).
+ *   <li><b>Observed faults</b>: a fault a real system recorded is a {@code fault_observed} event (README,
+ *       "Canonical traces": {@code sid}, {@code addr}, {@code perm} = the access, {@code index} for
+ *       interrupt-remapping faults, {@code reason} = the vendor's code, {@code vendor}). Fault messages the
+ *       source suppressed ("N callbacks suppressed") go through
+ *       {@link io.iommusim.trace.imports.ImportOutput#faultsSuppressed}: it emits a suppression record (a
+ *       {@code fault_observed} without reason, {@code size} = the count) and notes the count under
+ *       {@link io.iommusim.trace.imports.ImportReport#NOTE_SUPPRESSED}; {@code validate} reads the records,
+ *       so the count survives conversion to a canonical trace.
  *   <li><b>Line formats</b> ({@link io.iommusim.trace.imports.LineParser}): {@code decode} is pure and may
  *       be called on candidate joins of a line with the next ones; a line that does not decode is retried
  *       joined with the following line when that one cannot start a record

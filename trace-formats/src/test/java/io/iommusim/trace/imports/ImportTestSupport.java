@@ -34,14 +34,20 @@ public final class ImportTestSupport {
 
   public static Result run(Importer importer, String text, Map<String, String> options, boolean strict,
       boolean synthesize, Map<String, String> files) {
+    return run(importer, text.getBytes(StandardCharsets.UTF_8), options, strict, synthesize, files);
+  }
+
+  /** Runs an importer over raw bytes (binary formats; gzip is recognised by its magic, as in a job). */
+  public static Result run(Importer importer, byte[] input, Map<String, String> options, boolean strict,
+      boolean synthesize, Map<String, String> files) {
     ImportOptions o = new ImportOptions(importer.name(), importer.options(), options, files);
     importer.validate(o);
     List<String> rejects = new ArrayList<>();
     RejectSink sink = (file, line, reason, t) -> rejects.add(line + "\t" + reason + "\t" + t);
     AccessSynthesizer synth = synthesize ? new AccessSynthesizer(AccessSynthesizer.Model.of(o)) : null;
     try (ImportedSource source = new ImportedSource(
-        importer.open(Inputs.decompressed(new ByteArrayInputStream(text.getBytes(StandardCharsets.UTF_8))), "in.txt", o),
-        new ImportOutput("in.txt", importer.name(), 0, strict, sink, synth))) {
+        importer.open(Inputs.decompressed(new ByteArrayInputStream(input)), "in.txt", o),
+        new ImportOutput("in.txt", importer.name(), importer.unit(), 0, strict, sink, synth))) {
       List<TraceEvent> events = new ArrayList<>();
       TraceEvent e = new TraceEvent();
       while (source.next(e)) {
