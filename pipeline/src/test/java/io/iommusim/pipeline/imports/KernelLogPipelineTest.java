@@ -10,6 +10,7 @@ import io.iommusim.pipeline.job.SimulateJob;
 import io.iommusim.trace.EventKind;
 import io.iommusim.trace.Perm;
 import io.iommusim.trace.TraceEvent;
+import io.iommusim.trace.imports.ImportReport;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -39,26 +40,27 @@ class KernelLogPipelineTest {
     ConvertJob.Request c = new ConvertJob.Request();
     c.inputs = List.of(in.toString()); // auto: detected as kernel-log
     c.out = tmp.resolve("faults.csv").toString();
-    assertEquals(4, new ConvertJob(TestSpark.get()).convert(c).events);
+    assertEquals(5, new ConvertJob(TestSpark.get()).convert(c).events);
     List<TraceEvent> events = readCsv(tmp.resolve("faults.csv"));
-    assertEquals(List.of("vtd", "amdvi", "smmuv2", "smmuv3"), events.stream().map(e -> e.vendor).toList());
-    assertEquals(List.of(6, 2, 0x402, 0x10), events.stream().map(e -> e.reason).toList());
-    assertEquals(List.of(Perm.READ, Perm.READ, Perm.READ, Perm.READ_WRITE),
+    // the rate-limit notice becomes a suppression record: no reason, the 3 dropped messages as size
+    assertEquals(List.of("vtd", "amdvi", "smmuv2", "vtd", "smmuv3"), events.stream().map(e -> e.vendor).toList());
+    assertEquals(List.of(6, 2, 0x402, -1, 0x10), events.stream().map(e -> e.reason).toList());
+    assertEquals(3, events.get(3).size);
+    assertEquals(List.of(Perm.READ, Perm.READ, Perm.READ, Perm.READ_WRITE, Perm.READ_WRITE),
         events.stream().map(e -> e.perm).toList());
     assertEquals(12, events.get(1).domain);
     // SMMU instances are units in order of appearance: the SMMUv2 first, the SMMUv3 second
-    assertEquals(List.of(0, 0, 0, 1), events.stream().map(e -> e.unit).toList());
+    assertEquals(List.of(0, 0, 0, 0, 1), events.stream().map(e -> e.unit).toList());
 
     SimulateJob.Request s = new SimulateJob.Request();
     s.inputs = List.of(in.toString());
     s.format = "kernel-log";
     s.out = tmp.resolve("sim").toString();
     SimulateJob.Result r = new SimulateJob(TestSpark.get()).run(s);
-    assertEquals(4, r.recordsRead);
+    assertEquals(5, r.recordsRead);
     assertEquals(0, r.faults, "observed faults are not replayed");
     Map<String, String> info = PipelineTestSupport.runInfo(tmp.resolve("sim"));
-    assertEquals("4", info.get("records.replayed." + EventKind.FAULT_OBSERVED.text()));
-    assertEquals("3", info.get("import.file.0.note.callbacks suppressed (faults not printed, so counts are lower "
-        + "bounds): dmar_fault"));
+    assertEquals("5", info.get("records.replayed." + EventKind.FAULT_OBSERVED.text()));
+    assertEquals("3", info.get("import.file.0.note." + ImportReport.NOTE_SUPPRESSED));
   }
 }

@@ -20,7 +20,7 @@ final class KernelLogParser implements LineParser<KernelLogParser.Rec> {
   static final String SMMUV3 = "smmuv3";
   static final String SMMUV2 = "smmuv2";
 
-  static final String SUPPRESSED_LINE = "rate-limit notice (counted in the notes)";
+  static final String SUPPRESSED_LINE = "rate-limit notice of another kernel function (counted in the notes)";
   static final String DMAR_REASON_ALONE = "DMAR reason line without its fault line";
   static final String AMD_CUT = "AMD-Vi event record cut off";
   static final String AMD_TAIL_ALONE = "AMD-Vi event record rest without its start";
@@ -30,7 +30,17 @@ final class KernelLogParser implements LineParser<KernelLogParser.Rec> {
   static final String SMMU_ACCESS_ALONE = "SMMUv3 access line without its event line";
   static final String SMMU2_DECODED_ALONE = "arm-smmu decoded FSR/FSYNR0 line without its fault line";
 
-  static final String NOTE_SUPPRESSED = "callbacks suppressed (faults not printed, so counts are lower bounds): ";
+  static final String NOTE_SUPPRESSED = "callbacks suppressed by functions that report no IOMMU faults: ";
+
+  /**
+   * The functions whose printk rate limit drops fault messages, with the vendor of those faults: the
+   * name in {@code <function>: N callbacks suppressed} is the caller of {@code __ratelimit}.
+   */
+  static final Map<String, String> FAULT_REPORTERS = Map.of(
+      "dmar_fault", VTD,
+      "amd_iommu_report_page_fault", AMDVI,
+      "arm_smmu_evtq_thread", SMMUV3,
+      "arm_smmu_context_fault", SMMUV2);
   static final String NOTE_NO_TS = "lines without a timestamp took the previous line's";
   static final String NOTE_WALL_CLOCK = "syslog wall-clock times used (no [ts] after 'kernel:'; year from syslog-year)";
   static final String NOTE_NO_REASON = "DMAR fault records without their reason line (reason -1)";
@@ -209,8 +219,15 @@ final class KernelLogParser implements LineParser<KernelLogParser.Rec> {
       }
     } else {
       Msg.Suppressed s = (Msg.Suppressed) m;
-      out.note(NOTE_SUPPRESSED + s.function(), lines.first(), s.count(), null);
-      out.ignored(lines, SUPPRESSED_LINE);
+      String vendor = FAULT_REPORTERS.get(s.function());
+      if (vendor != null) {
+        // A suppression record, so that validate treats this log's fault counts as lower bounds
+        out.faultsSuppressed(ts, vendor, s.count(), lines.first(), s.function());
+        out.events(lines);
+      } else {
+        out.note(NOTE_SUPPRESSED + s.function(), lines.first(), s.count(), null);
+        out.ignored(lines, SUPPRESSED_LINE);
+      }
     }
   }
 

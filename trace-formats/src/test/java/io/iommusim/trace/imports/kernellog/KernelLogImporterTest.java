@@ -48,6 +48,14 @@ class KernelLogImporterTest {
     return render(f(ts, 0, sid, pasid, addr, perm, reason, "vtd"));
   }
 
+  /** A suppression record: no reason, the number of fault messages the rate limit dropped as size. */
+  private static String suppressed(long ts, String vendor, long count) {
+    TraceEvent e = ImportTestSupport.ev(EventKind.FAULT_OBSERVED, ts);
+    e.vendor = vendor;
+    e.size = count;
+    return render(e);
+  }
+
   private static String ir(long ts, String sid, int index, int reason) {
     TraceEvent e = f(ts, 0, sid, -1, 0, W, reason, "vtd");
     e.index = index;
@@ -81,16 +89,17 @@ class KernelLogImporterTest {
         vtd(T + 7_000, "00:02.0", 3, 0x7c34a000L, W, 0x71), // [DMA Write PASID 0x3]
         ir(T + 8_000, "f0:1f.0", 4, 0x25), // INTR-REMAP, new: index and reason hex
         ir(T + 9_000, "f0:1f.0", 0x1a, 34), // INTR-REMAP, <= 5.13: index hex without 0x, reason decimal (0x22)
+        suppressed(T + 10_000, "vtd", 12), // dmar_fault: 12 callbacks suppressed
         vtd(T + 14_000, "00:02.0", -1, 0x7c346000L, R, 6), // 3.x: the reason on the next line
         vtd(T + 15_000, "00:03.0", -1, 0x7c350000L, W, -1)), r.lines()); // its reason line never came
     ImportReport rep = r.report();
     assertEquals(19, rep.lines());
-    assertEquals(11, rep.eventLines());
-    assertEquals(8, rep.ignoredLines());
+    assertEquals(12, rep.eventLines());
+    assertEquals(7, rep.ignoredLines());
     assertEquals(2, rep.ignoredCount(Messages.OTHER));
     assertArrayEquals(new long[] {3, 19}, rep.ignored().get(Messages.DRHD).lines());
     assertEquals(3, rep.ignoredCount(Messages.DMAR_DUMP));
-    assertEquals(12, rep.note(KernelLogParser.NOTE_SUPPRESSED + "dmar_fault").amount());
+    assertEquals(12, rep.note(ImportReport.NOTE_SUPPRESSED).amount());
     assertArrayEquals(new long[] {18}, rep.note(KernelLogParser.NOTE_NO_REASON).lines());
   }
 
@@ -106,15 +115,16 @@ class KernelLogImporterTest {
         amd(381_601_000_000_000L, "04:00.0", -1, -1, 0xfffffffdf8000000L, RW, 1),
         // ISO time with offset; flags GN: the PASID is valid
         amd(1_704_445_202_500_000_000L, "05:00.0", 2, -1, 0x3000, RW, 8),
+        suppressed(203_000_000_000L, "amdvi", 7), // amd_iommu_report_page_fault: 7 callbacks suppressed
         amd(203_000_001_000L, "00:14.2", -1, 0, 0xfdf80000L, W, 2), // split over two lines by pr_cont
         amd(204_000_000_000L, "06:00.0", -1, -1, 0x7000, RW, 0xd), // RMP_PAGE_FAULT: gpa
         amd(205_000_000_000L, "07:00.0", -1, -1, 0, RW, 4)), r.lines()); // UNKNOWN: type 4 in event[1] 31:28
     ImportReport rep = r.report();
     assertEquals(11, rep.lines());
-    assertEquals(9, rep.eventLines());
-    assertEquals(1, rep.ignoredCount(KernelLogParser.SUPPRESSED_LINE));
+    assertEquals(10, rep.eventLines());
+    assertEquals(0, rep.ignoredCount(KernelLogParser.SUPPRESSED_LINE));
     assertEquals(1, rep.ignoredCount(Messages.OTHER_PROCESS));
-    assertEquals(7, rep.note(KernelLogParser.NOTE_SUPPRESSED + "amd_iommu_report_page_fault").amount());
+    assertEquals(7, rep.note(ImportReport.NOTE_SUPPRESSED).amount());
     assertEquals(2, rep.note(KernelLogParser.NOTE_WALL_CLOCK).count());
     assertArrayEquals(new long[] {3}, rep.note(KernelLogParser.NOTE_AMD_RW_UNKNOWN).lines());
   }
