@@ -1,5 +1,6 @@
 package io.iommusim.trace.imports;
 
+import io.iommusim.trace.imports.debugfs.IntelDebugfsImporter;
 import java.io.IOException;
 import java.io.InputStream;
 import java.util.ArrayList;
@@ -16,6 +17,7 @@ public final class Importers {
 
   static {
     // importers are added here
+    register(new IntelDebugfsImporter());
   }
 
   private Importers() {}
