@@ -1,6 +1,7 @@
 package io.iommusim.trace.imports;
 
 import io.iommusim.trace.imports.debugfs.IntelDebugfsImporter;
+import io.iommusim.trace.imports.qemu.QemuTraceImporter;
 import java.io.IOException;
 import java.io.InputStream;
 import java.util.ArrayList;
@@ -18,6 +19,7 @@ public final class Importers {
   static {
     // importers are added here
     register(new IntelDebugfsImporter());
+    register(new QemuTraceImporter());
   }
 
   private Importers() {}
