@@ -11,7 +11,6 @@ import io.iommusim.trace.imports.debugfs.DebugfsLine.ContextRow;
 import io.iommusim.trace.imports.debugfs.DebugfsLine.DeviceHeader;
 import io.iommusim.trace.imports.debugfs.DebugfsLine.IrteRow;
 import io.iommusim.trace.imports.debugfs.DebugfsLine.PasidTail;
-import io.iommusim.trace.imports.debugfs.DebugfsLine.Section;
 import io.iommusim.trace.imports.debugfs.DebugfsLine.TableRow;
 import io.iommusim.trace.imports.debugfs.DebugfsLine.UnitHeader;
 import java.util.HashMap;
@@ -55,7 +54,7 @@ final class DebugfsParser implements LineParser<DebugfsLine> {
 
   private final long ts;
   private final boolean allPasids;
-  private final int madeUpLimit = 0xFFFF;
+  private static final int MAX_DOMAIN = 0xFFFF;
 
   /** The context of a (unit, device, PASID) seen in this input. */
   private record Context(int unit, int domain, long table, boolean passthrough) {}
@@ -70,7 +69,6 @@ final class DebugfsParser implements LineParser<DebugfsLine> {
   private final Set<TableKey> imported = new HashSet<>();
   private int nextMadeUp;
 
-  private Section section;
   private int unit = -1;
 
   /** A PASID-less context row kept until the next record: its PASID columns may follow on their own line. */
@@ -118,7 +116,6 @@ final class DebugfsParser implements LineParser<DebugfsLine> {
       endRun(out);
     }
     if (record instanceof UnitHeader h) {
-      section = h.section();
       unit = h.unit();
       inTable = false;
       out.ignored(lines, "unit header");
@@ -312,7 +309,7 @@ final class DebugfsParser implements LineParser<DebugfsLine> {
       did = madeUp.get(key);
     }
     if (did == null) {
-      if (nextMadeUp > madeUpLimit) {
+      if (nextMadeUp > MAX_DOMAIN) {
         inTable = false;
         out.unparsed(lines, DID_OUT_OF_RANGE);
         return;
