@@ -33,7 +33,8 @@ final class DebugfsParser implements LineParser<DebugfsLine> {
   static final String NOTE_NO_UNIT = "rows before any IOMMU header: unit 0 assumed";
   static final String NOTE_DEVICE_TLB = "context entries with the device TLB enabled (translation type 1): list "
       + "the devices in ats.devices";
-  static final String NOTE_WIDTH = "address widths of the context entries (the model uses iommu.address_width)";
+  static final String NOTE_WIDTH = "address widths of the context entries, each once (the model uses "
+      + "iommu.address_width)";
   static final String NOTE_FIRST_LEVEL = "first-level (scalable-mode) PASID entries: translated as second-level";
   static final String NOTE_DEVICE_UNIT = "page tables of devices without a context row: unit 0 assumed";
 
@@ -67,6 +68,7 @@ final class DebugfsParser implements LineParser<DebugfsLine> {
   private final Map<TableKey, Integer> domainByTable = new HashMap<>();
   private final Map<TableKey, Integer> madeUp = new HashMap<>();
   private final Set<TableKey> imported = new HashSet<>();
+  private final Set<Integer> widthsNoted = new HashSet<>();
   private int nextMadeUp;
 
   private int unit = -1;
@@ -223,7 +225,7 @@ final class DebugfsParser implements LineParser<DebugfsLine> {
       out.note(NOTE_DEVICE_TLB, lines.first(), Sid.format(row.sid()));
     }
     if (!passthrough) {
-      out.note(NOTE_WIDTH, lines.first(), width((int) row.ctxHi() & 7));
+      noteWidth((int) row.ctxHi() & 7, lines, out);
     }
     attach(u, row.sid(), -1, did, passthrough, table, out);
     return Outcome.EVENTS;
@@ -259,14 +261,17 @@ final class DebugfsParser implements LineParser<DebugfsLine> {
       out.note(NOTE_FIRST_LEVEL, lines.first(), Sid.format(row.sid()) + " pasid " + row.pasid());
     }
     if (pgtt == 2 || pgtt == 3) {
-      out.note(NOTE_WIDTH, lines.first(), width((int) (row.pe0() >>> 2) & 7));
+      noteWidth((int) (row.pe0() >>> 2) & 7, lines, out);
     }
     emitAttach(u, row.sid(), rid ? -1 : row.pasid(), did, pgtt == 4, out);
     return Outcome.EVENTS;
   }
 
-  private static String width(int aw) {
-    return "AW " + aw + " = " + (30 + 9 * aw) + " bits";
+  /** Each address width once: the model has one, the note says which the dump has. */
+  private void noteWidth(int aw, SourceLines lines, ImportOutput out) {
+    if (widthsNoted.add(aw)) {
+      out.note(NOTE_WIDTH, lines.first(), "AW " + aw + " = " + (30 + 9 * aw) + " bits");
+    }
   }
 
   private void attach(int u, int sid, int pasid, int did, boolean passthrough, long table, ImportOutput out) {

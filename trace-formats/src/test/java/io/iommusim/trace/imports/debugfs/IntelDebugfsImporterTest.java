@@ -73,7 +73,7 @@ class IntelDebugfsImporterTest {
     assertEquals(List.of("Device 00:17.0 @0x117000000: domain 32768"),
         rep.note(DebugfsParser.NOTE_MADE_UP).details());
     assertEquals(List.of("00:16.0"), rep.note(DebugfsParser.NOTE_DEVICE_TLB).details());
-    assertEquals(4, rep.note(DebugfsParser.NOTE_WIDTH).count());
+    assertEquals(List.of("AW 2 = 48 bits"), rep.note(DebugfsParser.NOTE_WIDTH).details()); // each width once
     assertArrayEquals(new long[] {28}, rep.note(DebugfsParser.NOTE_DEVICE_UNIT).lines());
   }
 
