@@ -25,6 +25,8 @@ final class DebugfsDecoder {
   static final String HEADER = "column header";
   static final String ROOT_ENTRY = "root entry (the context rows carry the device state)";
   static final String REGSET = "iommu_regset (registers are not imported)";
+  static final String BASE_ADDRESS = "register base address (iommu_regset, dmar_perf_latency)";
+  static final String PERF_LATENCY = "dmar_perf_latency (invalidation latency statistics)";
   static final String INVALIDATION_QUEUE = "invalidation_queue (past descriptors are not state)";
   static final String DMA_REMAPPING_OFF = "DMA remapping not enabled on the unit";
   static final String IR_OFF = "interrupt remapping not enabled on the unit";
@@ -55,6 +57,8 @@ final class DebugfsDecoder {
       Pattern.compile("IOMMU dmar(\\d+): (?:Extended )?Root Table Address: ?(?:0x)?[0-9a-fA-F]+");
   private static final Pattern REGSET_HEADER =
       Pattern.compile("IOMMU: dmar\\d+ Register Base Address: ?(?:0x)?[0-9a-fA-F]+");
+  private static final Pattern PERF_HEADER = Pattern.compile("<0\\.1us\\s+0\\.1us-1us.*average\\(us\\)");
+  private static final Pattern PERF_ROW = Pattern.compile("(inv_iotlb|inv_devtlb|inv_iec|svm_prq)(\\s+\\d+){10}");
   private static final Pattern REGSET_ROW = Pattern.compile("[A-Z][A-Z0-9_]*\\s+0x[0-9a-fA-F]+\\s+0x[0-9a-fA-F]{16}");
   private static final Pattern IR_HEADER =
       Pattern.compile("(Remapped|Posted) Interrupt supported on IOMMU: dmar(\\d+)");
@@ -123,8 +127,15 @@ final class DebugfsDecoder {
     if (ROOT_ROW.matcher(t).matches()) {
       return ROOT_ENTRY;
     }
-    if (REGSET_HEADER.matcher(t).matches() || REGSET_ROW.matcher(t).matches()) {
+    if (REGSET_HEADER.matcher(t).matches()) {
+      return BASE_ADDRESS;
+    }
+    if (REGSET_ROW.matcher(t).matches()) {
       return REGSET;
+    }
+    if (PERF_HEADER.matcher(t).matches() || PERF_ROW.matcher(t).matches()
+        || t.equals("Failed to get latency snapshot")) {
+      return PERF_LATENCY;
     }
     if (QI_HEADER.matcher(t).matches() || QI_BASE.matcher(t).matches() || t.startsWith("Index")
         || QI_ROW.matcher(t).matches()) {

@@ -13,8 +13,8 @@ import java.util.regex.Pattern;
  * {@code dmar_translation_struct}, {@code domain_translation_struct} (the global file of 4.20-6.x and
  * the per-device files since), {@code ir_translation_struct}, concatenated in any number — as the
  * initial state of a replay: attach events for the context (and PASID) entries, maps for the page
- * tables, irte_set for the interrupt-remapping entries, all at one time. {@code iommu_regset} and
- * {@code invalidation_queue} are recognised and ignored.
+ * tables, irte_set for the interrupt-remapping entries, all at one time. {@code iommu_regset},
+ * {@code invalidation_queue} and {@code dmar_perf_latency} are recognised and ignored.
  */
 public final class IntelDebugfsImporter extends LineImporter {
   public static final String NAME = "intel-debugfs";

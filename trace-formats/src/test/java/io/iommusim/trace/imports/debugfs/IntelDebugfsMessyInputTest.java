@@ -52,7 +52,8 @@ class IntelDebugfsMessyInputTest {
     assertArrayEquals(new long[] {24}, rep.unparsed().get(DebugfsDecoder.ROW_NO_PS).lines());
     assertArrayEquals(new long[] {41}, rep.unparsed().get(DebugfsParser.IRTE_INCONSISTENT).lines());
     assertArrayEquals(new long[] {44}, rep.unparsed().get(DebugfsParser.ROW_OUTSIDE).lines());
-    assertEquals(4, rep.ignoredCount(DebugfsDecoder.REGSET));
+    assertEquals(1, rep.ignoredCount(DebugfsDecoder.BASE_ADDRESS));
+    assertEquals(3, rep.ignoredCount(DebugfsDecoder.REGSET));
     assertEquals(4, rep.ignoredCount(DebugfsDecoder.INVALIDATION_QUEUE));
     assertEquals(1, rep.ignoredCount(DebugfsDecoder.SHELL));
     assertEquals(1, rep.ignoredCount(DebugfsDecoder.FILE_NAME));
@@ -62,6 +63,23 @@ class IntelDebugfsMessyInputTest {
     // the rejects file has the line as parsed: without the mail quote marker
     assertEquals("41\t" + DebugfsParser.IRTE_INCONSISTENT + "\t" + text.split("\n")[40].substring(2),
         r.rejects().get(6));
+  }
+
+  @Test
+  void invalidationLatencyStatisticsAreRecognised() {
+    String perf = String.join("\n",
+        "IOMMU: dmar0 Register Base Address: fed90000",
+        "                  <0.1us   0.1us-1us    1us-10us  10us-100us   100us-1ms    1ms-10ms      >=10ms"
+            + "     min(us)     max(us) average(us)",
+        "   inv_iotlb           0          12         340           5           0           0           0"
+            + "           0          23           2",
+        "     inv_iec           0           3           1           0           0           0           0"
+            + "           0           4           1",
+        "");
+    ImportReport rep = ImportTestSupport.run(IMPORTER, perf, Map.of()).report();
+    assertEquals(4, rep.lines());
+    assertEquals(3, rep.ignoredCount(DebugfsDecoder.PERF_LATENCY));
+    assertEquals(0, rep.unparsedLines());
   }
 
   @Test
