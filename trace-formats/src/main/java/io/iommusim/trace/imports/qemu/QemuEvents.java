@@ -1,7 +1,9 @@
 package io.iommusim.trace.imports.qemu;
 
+import java.util.EnumSet;
 import java.util.HashMap;
 import java.util.Map;
+import java.util.Set;
 
 /**
  * The QEMU trace events the importer knows (hw/i386/trace-events and hw/arm/trace-events, every version
@@ -30,20 +32,24 @@ final class QemuEvents {
     S_INV_ALL, S_INV_ASID, S_INV_VMID, S_INV_IOVA, S_CONFIG_INV, S_CONFIG_INV_RANGE;
 
     boolean isInterruptRemapping() {
-      return this == V_IRTE_GET || this == V_REMAP_MSI || this == V_IR_SID_ERROR || this == V_IR_MSI_INVALID
-          || this == V_IR_OTHER;
+      return INTERRUPT_REMAPPING.contains(this);
     }
 
     /** The decoded forms of a vtd_inv_desc descriptor. */
     boolean isDecodedDescriptor() {
-      return this.ordinal() >= V_CC_GLOBAL.ordinal() && this.ordinal() <= V_IEC.ordinal();
+      return DECODED_DESCRIPTORS.contains(this);
     }
 
     /** QEMU's own actions on its SMMU caches, which follow the command that caused them. */
     boolean isSmmuCacheAction() {
-      return this.ordinal() >= S_INV_ALL.ordinal();
+      return SMMU_CACHE_ACTIONS.contains(this);
     }
   }
+
+  private static final Set<Kind> INTERRUPT_REMAPPING = EnumSet.of(Kind.V_IRTE_GET, Kind.V_REMAP_MSI,
+      Kind.V_IR_SID_ERROR, Kind.V_IR_MSI_INVALID, Kind.V_IR_OTHER);
+  private static final Set<Kind> DECODED_DESCRIPTORS = EnumSet.range(Kind.V_CC_GLOBAL, Kind.V_IEC);
+  private static final Set<Kind> SMMU_CACHE_ACTIONS = EnumSet.range(Kind.S_INV_ALL, Kind.S_CONFIG_INV_RANGE);
 
   /** A known event: its kind and format versions, or the reason it is ignored. */
   record Spec(Kind kind, Template[] formats, String ignored) {}
