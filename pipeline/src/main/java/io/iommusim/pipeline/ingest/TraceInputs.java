@@ -13,7 +13,9 @@ import java.util.Arrays;
 import java.util.Comparator;
 import java.util.List;
 import java.util.Map;
+import java.util.Set;
 import java.util.TreeMap;
+import java.util.TreeSet;
 import org.apache.hadoop.conf.Configuration;
 import org.apache.hadoop.fs.FileStatus;
 import org.apache.hadoop.fs.FileSystem;
@@ -107,18 +109,24 @@ public final class TraceInputs {
     }
     List<Input> inputs = new ArrayList<>();
     Map<String, ImportSettings> settingsByFormat = new TreeMap<>();
+    List<String[]> files = new ArrayList<>();
     for (String p : paths) {
       for (String file : expand(p, conf)) {
-        String name = formatOf(file, format, conf);
-        int index = inputs.size();
-        if (name.equals("csv") || name.equals("parquet")) {
-          inputs.add(Input.of(index, file, name.equals("csv") ? Format.CSV : Format.PARQUET));
-        } else {
-          ImportSettings s = settingsByFormat.computeIfAbsent(name, f -> ImportSettings.resolve(f, imports.options,
-              imports.strict, imports.synthesizeAccess, path -> readText(path, conf)));
-          String part = imports.rejectsDir == null ? null : new Path(imports.rejectsDir, "part-" + index).toString();
-          inputs.add(new Input(index, file, Format.IMPORTED, s, part));
-        }
+        files.add(new String[] {file, formatOf(file, format, conf)});
+      }
+    }
+    Map<String, Map<String, String>> optionsByFormat = optionsByFormat(files, imports.options);
+    for (String[] f : files) {
+      String file = f[0];
+      String name = f[1];
+      int index = inputs.size();
+      if (name.equals("csv") || name.equals("parquet")) {
+        inputs.add(Input.of(index, file, name.equals("csv") ? Format.CSV : Format.PARQUET));
+      } else {
+        ImportSettings s = settingsByFormat.computeIfAbsent(name, n -> ImportSettings.resolve(n,
+            optionsByFormat.get(n), imports.strict, imports.synthesizeAccess, path -> readText(path, conf)));
+        String part = imports.rejectsDir == null ? null : new Path(imports.rejectsDir, "part-" + index).toString();
+        inputs.add(new Input(index, file, Format.IMPORTED, s, part));
       }
     }
     if (inputs.isEmpty()) {
@@ -132,6 +140,44 @@ public final class TraceInputs {
           + String.join(", ", Importers.names()) + "); the inputs are canonical traces");
     }
     return inputs;
+  }
+
+  /**
+   * The -o options each imported format gets. With one imported format, all of them (an option it
+   * does not have is an error there). With several (a debugfs dump beside a QEMU trace), each gets
+   * the options it declares and every format the framework's {@code access.*}; an option no format
+   * declares is an error.
+   */
+  private static Map<String, Map<String, String>> optionsByFormat(List<String[]> files, Map<String, String> options) {
+    Set<String> formats = new TreeSet<>();
+    for (String[] f : files) {
+      if (!f[1].equals("csv") && !f[1].equals("parquet")) {
+        formats.add(f[1]);
+      }
+    }
+    Map<String, Map<String, String>> out = new TreeMap<>();
+    for (String name : formats) {
+      out.put(name, formats.size() == 1 ? options : new TreeMap<>());
+    }
+    if (formats.size() < 2) {
+      return out;
+    }
+    for (Map.Entry<String, String> o : options.entrySet()) {
+      boolean taken = false;
+      for (String name : formats) {
+        boolean declared = o.getKey().startsWith("access.")
+            || Importers.get(name).options().stream().anyMatch(spec -> spec.name().equals(o.getKey()));
+        if (declared) {
+          out.get(name).put(o.getKey(), o.getValue());
+          taken = true;
+        }
+      }
+      if (!taken) {
+        throw new IllegalArgumentException("-o " + o.getKey() + ": none of the input formats ("
+            + String.join(", ", formats) + ") has this option");
+      }
+    }
+    return out;
   }
 
   /** True when any input is imported (the job then writes a conversion report and a rejects file). */

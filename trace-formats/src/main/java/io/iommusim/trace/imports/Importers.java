@@ -1,8 +1,10 @@
 package io.iommusim.trace.imports;
 
+import io.iommusim.trace.imports.debugfs.IntelDebugfsImporter;
 import io.iommusim.trace.imports.ftrace.FtraceImporter;
 import io.iommusim.trace.imports.gem5.Gem5PacketImporter;
 import io.iommusim.trace.imports.kernellog.KernelLogImporter;
+import io.iommusim.trace.imports.qemu.QemuTraceImporter;
 import java.io.IOException;
 import java.io.InputStream;
 import java.util.ArrayList;
@@ -21,6 +23,8 @@ public final class Importers {
     register(new FtraceImporter());
     register(new KernelLogImporter());
     register(new Gem5PacketImporter());
+    register(new IntelDebugfsImporter());
+    register(new QemuTraceImporter());
   }
 
   private Importers() {}
