@@ -57,7 +57,7 @@ public final class ConvertJob {
     OutputCommitter committer = OutputCommitter.begin(r.out, r.overwrite, jsc.hadoopConfiguration());
     try {
       List<Input> inputs = TraceInputs.resolve(r.inputs, r.format, jsc.hadoopConfiguration());
-      TraceScan scan = TraceScan.run(jsc, inputs, settings, TraceScan.maxPartitions(spark));
+      TraceScan scan = TraceScan.run(jsc, inputs, settings.partitionBy, TraceScan.maxPartitions(spark));
       long n = writesCsv(r.out) ? writeCsv(jsc, scan, committer) : writePrepared(jsc, scan, settings, committer);
       if (n != scan.records()) {
         throw new IllegalStateException("record accounting failed: read " + scan.records() + ", wrote " + n);

@@ -1,0 +1,68 @@
+package io.iommusim.pipeline.job;
+
+import static org.apache.spark.sql.functions.col;
+
+import io.iommusim.pipeline.ingest.EventRows;
+import io.iommusim.pipeline.ingest.ReplayGroups;
+import io.iommusim.trace.TraceEvent;
+import java.io.Serializable;
+import java.util.Iterator;
+import java.util.List;
+import org.apache.spark.api.java.JavaRDD;
+import org.apache.spark.api.java.JavaSparkContext;
+import org.apache.spark.broadcast.Broadcast;
+import org.apache.spark.sql.Row;
+import org.apache.spark.sql.SparkSession;
+
+/**
+ * A trace in replay order: Spark partitions that each hold whole replay groups with their events in
+ * (ts_ns, seq) order (broadcast events left out: the driver hands those to every task), and how a
+ * task reads one partition as events. Built lazily: nothing runs until a job consumes it.
+ *
+ * @param <T> what a partition holds: prepared trace files, sorted rows, or encoded event blocks
+ */
+final class OrderedTrace<T> {
+  /** Opens a partition's contents as an event cursor (runs in the task). */
+  interface Cursors<T> extends Serializable {
+    EventCursor open(Iterator<T> partition) throws Exception;
+  }
+
+  final JavaRDD<T> partitions;
+  final Cursors<T> cursors;
+
+  private OrderedTrace(JavaRDD<T> partitions, Cursors<T> cursors, boolean persisted) {
+    this.partitions = partitions;
+    this.cursors = cursors;
+  }
+
+  /** A prepared trace: one partition per file (a file holds whole replay groups, already in order). */
+  static OrderedTrace<String> preparedFiles(JavaSparkContext jsc, List<String> files) {
+    return new OrderedTrace<>(jsc.parallelize(files, Math.max(1, files.size())),
+        file -> file.hasNext() ? new PreparedFileCursor(file.next()) : EMPTY, false);
+  }
+
+  /** Any other input: every event keyed by its replay group, shuffled by group and sorted by (ts_ns, seq). */
+  static OrderedTrace<Row> shuffled(SparkSession spark, TraceScan scan, SourceNames names) {
+    JavaSparkContext jsc = JavaSparkContext.fromSparkContext(spark.sparkContext());
+    Broadcast<ReplayGroups> groups = jsc.broadcast(scan.groups);
+    JavaRDD<Row> routed = jsc.parallelize(scan.splits, Math.max(1, scan.splits.size()))
+        .mapPartitions(splits -> new SourceRows(splits, groups.value(), false));
+    JavaRDD<Row> sorted = spark.createDataFrame(routed, EventRows.groupedSchema())
+        .repartition(scan.groups.partitions(), col(EventRows.GROUP))
+        .sortWithinPartitions(col("ts_ns"), col("seq"))
+        .toJavaRDD();
+    return new OrderedTrace<>(sorted, rows -> new RowCursor(rows, names), false);
+  }
+
+  private static final EventCursor EMPTY = new EventCursor() {
+    @Override
+    public boolean next(TraceEvent into) {
+      return false;
+    }
+
+    @Override
+    public String position() {
+      return "(no input)";
+    }
+  };
+}
