@@ -13,6 +13,7 @@ import org.apache.spark.api.java.JavaSparkContext;
 import org.apache.spark.broadcast.Broadcast;
 import org.apache.spark.sql.Row;
 import org.apache.spark.sql.SparkSession;
+import org.apache.spark.storage.StorageLevel;
 
 /**
  * A trace in replay order: Spark partitions that each hold whole replay groups with their events in
@@ -29,10 +30,12 @@ final class OrderedTrace<T> {
 
   final JavaRDD<T> partitions;
   final Cursors<T> cursors;
+  private final boolean persisted;
 
   private OrderedTrace(JavaRDD<T> partitions, Cursors<T> cursors, boolean persisted) {
     this.partitions = partitions;
     this.cursors = cursors;
+    this.persisted = persisted;
   }
 
   /** A prepared trace: one partition per file (a file holds whole replay groups, already in order). */
@@ -52,6 +55,37 @@ final class OrderedTrace<T> {
         .sortWithinPartitions(col("ts_ns"), col("seq"))
         .toJavaRDD();
     return new OrderedTrace<>(sorted, rows -> new RowCursor(rows, names), false);
+  }
+
+  /**
+   * This trace encoded into {@link EventBlocks} and kept in Spark's block store (memory, spilling to
+   * disk), so that any number of replays read it without reading, shuffling or sorting the input
+   * again. Runs one Spark job that fills the store; returns the number of events stored.
+   */
+  Cached cache(SourceNames names) {
+    Cursors<T> source = cursors;
+    JavaRDD<byte[]> blocks = partitions.mapPartitions(p -> EventBlocks.encode(source.open(p)))
+        .persist(StorageLevel.MEMORY_AND_DISK());
+    long events = blocks.map(b -> (long) EventBlocks.events(b)).fold(0L, Long::sum);
+    return new Cached(new OrderedTrace<>(blocks, b -> new EventBlocks.Cursor(b, names), true), events);
+  }
+
+  /** A trace kept in the block store, and how many events it holds. */
+  static final class Cached {
+    final OrderedTrace<byte[]> trace;
+    final long events;
+
+    Cached(OrderedTrace<byte[]> trace, long events) {
+      this.trace = trace;
+      this.events = events;
+    }
+  }
+
+  /** Drops what {@link #cache} stored; a no-op for a trace that was not cached. */
+  void release() {
+    if (persisted) {
+      partitions.unpersist(false);
+    }
   }
 
   private static final EventCursor EMPTY = new EventCursor() {
