@@ -164,6 +164,8 @@ class SweepSamplesTest {
       // two devices in two domains: two replay groups, each its own task per configuration
       assertEquals("2", slice.get("spark.replay_groups"));
       assertEquals("12", slice.get("sweep.replay_tasks"));
+      // the 17 events (none is a broadcast event) stored once for all six: at least 4 bytes per event
+      assertTrue(Long.parseLong(slice.get("sweep.stored_bytes")) > 17 * 4, slice.get("sweep.stored_bytes"));
     }
 
     assertTrue(table(sizingOut, "faults").isEmpty());

@@ -60,24 +60,27 @@ final class OrderedTrace<T> {
   /**
    * This trace encoded into {@link EventBlocks} and kept in Spark's block store (memory, spilling to
    * disk), so that any number of replays read it without reading, shuffling or sorting the input
-   * again. Runs one Spark job that fills the store; returns the number of events stored.
+   * again. Runs one Spark job that fills the store; returns the stored trace with its size.
    */
   Cached cache(SourceNames names) {
     Cursors<T> source = cursors;
     JavaRDD<byte[]> blocks = partitions.mapPartitions(p -> EventBlocks.encode(source.open(p)))
         .persist(StorageLevel.MEMORY_AND_DISK());
-    long events = blocks.map(b -> (long) EventBlocks.events(b)).fold(0L, Long::sum);
-    return new Cached(new OrderedTrace<>(blocks, b -> new EventBlocks.Cursor(b, names), true), events);
+    long[] size = blocks.map(b -> new long[] {EventBlocks.events(b), b.length})
+        .fold(new long[2], (a, b) -> new long[] {a[0] + b[0], a[1] + b[1]});
+    return new Cached(new OrderedTrace<>(blocks, b -> new EventBlocks.Cursor(b, names), true), size[0], size[1]);
   }
 
-  /** A trace kept in the block store, and how many events it holds. */
+  /** A trace kept in the block store: how many events it holds, in how many bytes. */
   static final class Cached {
     final OrderedTrace<byte[]> trace;
     final long events;
+    final long bytes;
 
-    Cached(OrderedTrace<byte[]> trace, long events) {
+    Cached(OrderedTrace<byte[]> trace, long events, long bytes) {
       this.trace = trace;
       this.events = events;
+      this.bytes = bytes;
     }
   }
 

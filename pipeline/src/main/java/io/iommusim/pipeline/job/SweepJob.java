@@ -84,6 +84,7 @@ public final class SweepJob {
 
     OrderedTrace<?> ordered = plan.order(spark);
     OrderedTrace<?> source = ordered;
+    long storedBytes = 0;
     if (spec.size() > 1) {
       OrderedTrace.Cached cached = ordered.cache(plan.names());
       long expected = plan.scan.records() - plan.scan.broadcast.length;
@@ -93,6 +94,7 @@ public final class SweepJob {
             + " routed records but " + cached.events + " were stored");
       }
       source = cached.trace;
+      storedBytes = cached.bytes;
     }
     timing.phase("order");
 
@@ -153,6 +155,7 @@ public final class SweepJob {
         facts.add("sweep", "swept_keys", String.join(",", spec.sweptKeys));
         facts.add("sweep", "clustering", plan.clustering.name().toLowerCase());
         facts.add("sweep", "replay_tasks", (long) plan.replayTasks() * spec.size());
+        facts.add("sweep", "stored_bytes", storedBytes);
         timing.addTo(facts);
         info.addAll(facts.rows());
       }
