@@ -66,8 +66,14 @@ final class OrderedTrace<T> {
     Cursors<T> source = cursors;
     JavaRDD<byte[]> blocks = partitions.mapPartitions(p -> EventBlocks.encode(source.open(p)))
         .persist(StorageLevel.MEMORY_AND_DISK());
-    long[] size = blocks.map(b -> new long[] {EventBlocks.events(b), b.length})
-        .fold(new long[2], (a, b) -> new long[] {a[0] + b[0], a[1] + b[1]});
+    long[] size;
+    try {
+      size = blocks.map(b -> new long[] {EventBlocks.events(b), b.length})
+          .fold(new long[2], (a, b) -> new long[] {a[0] + b[0], a[1] + b[1]});
+    } catch (RuntimeException | Error e) {
+      blocks.unpersist(false); // a bad record failed the job: drop the blocks already stored
+      throw e;
+    }
     return new Cached(new OrderedTrace<>(blocks, b -> new EventBlocks.Cursor(b, names), true), size[0], size[1]);
   }
 

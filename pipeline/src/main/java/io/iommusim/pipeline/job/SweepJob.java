@@ -1,8 +1,6 @@
 package io.iommusim.pipeline.job;
 
-import io.iommusim.pipeline.output.ConfigTable;
 import io.iommusim.pipeline.output.OutputCommitter;
-import io.iommusim.pipeline.output.StatsTables;
 import io.iommusim.pipeline.output.SweepTables;
 import io.iommusim.pipeline.output.SweepTables.SweptColumn;
 import io.iommusim.translator.settings.ModelSettings;
@@ -13,7 +11,6 @@ import org.apache.spark.api.java.JavaRDD;
 import org.apache.spark.api.java.JavaSparkContext;
 import org.apache.spark.sql.Row;
 import org.apache.spark.sql.SparkSession;
-import org.apache.spark.sql.types.StructType;
 import org.apache.spark.storage.StorageLevel;
 
 /**
@@ -118,31 +115,12 @@ public final class SweepJob {
       }
       timing.phase("replay");
 
-      List<Row> sweepStats = new ArrayList<>();
-      List<Row> sweepConfigs = new ArrayList<>();
-      List<BestConfigs.Candidate> candidates = new ArrayList<>();
-      List<List<Row>> perTable = new ArrayList<>();
-      for (int t = 0; t < ConfigTable.ALL.size(); t++) {
-        perTable.add(new ArrayList<>());
-      }
+      SweepRows rows = new SweepRows(columns);
       for (ConfigResult r : results) {
-        ConfigRun c = r.config;
-        List<Row> domainRows = StatsTables.domainStats(c.configId, r.stats);
-        sweepStats.addAll(SweepTables.sweepStats(columns, c.settings, domainRows));
-        candidates.addAll(candidates(c, domainRows));
-        sweepConfigs.add(SweepTables.sweepConfig(columns, c.index, c.configId, spec.configs.get(c.index).origin,
-            c.settings, c.invalidation.name().toLowerCase(), r.replayed, r.faults));
-        for (int t = 0; t < ConfigTable.ALL.size(); t++) {
-          perTable.get(t).addAll(ConfigTable.ALL.get(t).rows(c.configId, r.stats));
-        }
+        rows.add(r, spec.configs.get(r.config.index).origin);
       }
-      TableWriter tables = new TableWriter(spark, committer)
-          .addFaults(replayed, configIds, faults)
-          .add("sweep_stats", sweepStats, SweepTables.sweepStatsSchema(columns))
-          .add("sweep_configs", sweepConfigs, SweepTables.sweepConfigsSchema(columns));
-      for (int t = 0; t < ConfigTable.ALL.size(); t++) {
-        tables.add(ConfigTable.ALL.get(t).name, perTable.get(t), ConfigTable.ALL.get(t).schema());
-      }
+      TableWriter tables = new TableWriter(spark, committer).addFaults(replayed, configIds, faults);
+      rows.addTo(tables);
       tables.writeAll();
       timing.phase("write");
 
@@ -167,27 +145,12 @@ public final class SweepJob {
       out.recordsRead = plan.scan.records();
       out.recordsReplayed = results.stream().mapToLong(r -> r.replayed).toArray();
       out.faults = results.stream().mapToLong(r -> r.faults).toArray();
-      out.best = BestConfigs.rank(candidates);
+      out.best = rows.best();
       out.spec = spec;
       return out;
     } finally {
       replayed.unpersist();
       source.release();
     }
-  }
-
-  private static List<BestConfigs.Candidate> candidates(ConfigRun c, List<Row> domainRows) {
-    StructType schema = StatsTables.domainStatsSchema();
-    int unit = schema.fieldIndex("unit");
-    int domain = schema.fieldIndex("domain");
-    int hits = schema.fieldIndex("iotlb_hits");
-    int misses = schema.fieldIndex("iotlb_misses");
-    int latency = schema.fieldIndex("latency_sum_ns");
-    List<BestConfigs.Candidate> list = new ArrayList<>();
-    for (Row r : domainRows) {
-      list.add(new BestConfigs.Candidate(r.getInt(unit), r.getInt(domain), c.model.iotlb.entries, c.index, c.configId,
-          r.getLong(hits), r.getLong(misses), r.getLong(latency)));
-    }
-    return list;
   }
 }
