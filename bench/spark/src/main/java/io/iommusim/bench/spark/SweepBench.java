@@ -101,6 +101,9 @@ public final class SweepBench {
       if (r.getString(0).equals(configId) && r.getString(1).equals("timing") && !r.getString(2).equals("total_ms")) {
         result(name + "." + r.getString(2).replace("_ms", ""), Long.parseLong(r.getString(3)) / 1e3, "s");
       }
+      if (r.getString(0).equals(configId) && r.getString(1).equals("sweep") && r.getString(2).equals("stored_bytes")) {
+        result(name + ".stored", Long.parseLong(r.getString(3)) / 1e6, "MB");
+      }
     }
   }
 
