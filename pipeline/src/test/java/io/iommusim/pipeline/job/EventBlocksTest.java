@@ -96,6 +96,25 @@ class EventBlocksTest {
   }
 
   @Test
+  void everyVarintLength() {
+    // values just below and at each 7-bit group boundary: 1 to 10 encoded bytes, through the fast
+    // (8 bytes at a time) and the slow (9 and 10 bytes) decoding paths
+    List<TraceEvent> events = new ArrayList<>();
+    for (int bits = 0; bits <= 64; bits += 7) {
+      for (long v : new long[] {(1L << Math.min(bits, 63)) - 1, 1L << Math.min(bits, 63), -(1L << Math.min(bits, 63))}) {
+        TraceEvent e = new TraceEvent();
+        e.kind = EventKind.MAP;
+        e.size = v;
+        e.phys = ~v;
+        e.addr = v;
+        e.tsNs = v;
+        events.add(e);
+      }
+    }
+    assertEquals(events, roundTrip(events, new ArrayList<>()));
+  }
+
+  @Test
   void manyEventsSpanBlocksAndStayInOrder() {
     Random r = new Random(11);
     EventKind[] kinds = EventKind.values();
@@ -131,7 +150,7 @@ class EventBlocksTest {
     long total = 0;
     for (byte[] b : blocks) {
       total += EventBlocks.events(b);
-      assertTrue(b.length <= EventBlocks.TARGET_BYTES + 1024, "block of " + b.length + " bytes");
+      assertTrue(b.length <= EventBlocks.TARGET_BYTES + 1024 + EventBlocks.PADDING, "block of " + b.length + " bytes");
     }
     assertEquals(events.size(), total);
   }

@@ -10,6 +10,7 @@ import io.iommusim.trace.generate.Workload;
 import io.iommusim.trace.generate.Workloads;
 import io.iommusim.trace.parquet.ParquetTraceWriter;
 import io.iommusim.translator.settings.Settings;
+import java.lang.management.ManagementFactory;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
@@ -23,7 +24,8 @@ import org.apache.spark.sql.SparkSession;
  * lru, fifo, random) against separate simulate runs of the same configurations, on a prepared trace
  * (no shuffle) and on the raw trace (shuffle), in one JVM and one SparkSession. Checks that every
  * separately simulated configuration's domain_stats equal the sweep's rows. Prints
- * {@code RESULT <name> <value> <unit>} lines.
+ * {@code RESULT <name> <value> <unit>} lines: wall-clock seconds, and the JVM's CPU seconds (Spark runs
+ * in this JVM with a local master, so that is the work done, whatever else the machine runs).
  *
  * <p>Usage: {@code SweepBench WORKDIR [EVENTS] [MASTER] [SEPARATE]} (defaults 5000000, local[2], 12):
  * SEPARATE separate runs per path; with fewer than 12 the cost of 12 is their mean times 12 (the
@@ -67,32 +69,44 @@ public final class SweepBench {
   private static void run(SparkSession spark, String name, Path trace, SweepSpec spec, int separate, Path work) {
     Path sweepOut = work.resolve("sweep-" + name);
     long t = System.nanoTime();
+    long cpu = cpuNanos();
     SweepJob.Result sweep = sweep(spark, trace, spec, sweepOut);
     double sweepSecs = secs(t);
+    double sweepCpu = (cpuNanos() - cpu) / 1e9;
     result("spark.sweep" + spec.size() + "." + name, sweepSecs, "s");
+    result("spark.sweep" + spec.size() + "." + name + ".cpu", sweepCpu, "s");
     result("spark.sweep" + spec.size() + "." + name + ".rate",
         sweep.recordsRead * spec.size() / sweepSecs / 1e6, "Mevents/s (records x configurations)");
 
     phases(spark, sweepOut, "spark.sweep" + spec.size() + "." + name, spec.configs.get(0).configId);
     List<Row> sweepRows = spark.read().parquet(sweepOut.resolve("sweep_stats").toString()).collectAsList();
     double total = 0;
+    double totalCpu = 0;
     int runs = Math.min(separate, spec.size());
     for (int i = 0; i < runs; i++) {
       // spread the measured runs over the grid: with 3 of 12, configurations 0, 4 and 8
       SweepSpec.Config c = spec.configs.get(i * spec.size() / runs);
       t = System.nanoTime();
+      cpu = cpuNanos();
       SimulateJob.Result r = simulate(spark, trace, c.settings, work.resolve("simulate-" + name));
       double s = secs(t);
+      double sCpu = (cpuNanos() - cpu) / 1e9;
       total += s;
+      totalCpu += sCpu;
       result("spark.simulate." + name + ".config" + c.index, s, "s");
+      result("spark.simulate." + name + ".config" + c.index + ".cpu", sCpu, "s");
       phases(spark, work.resolve("simulate-" + name), "spark.simulate." + name + ".config" + c.index, c.configId);
       if (!rows(r.domainStats).equals(sweepRowsOf(sweepRows, c, spec))) {
         throw new IllegalStateException("sweep and simulate disagree for " + c.origin);
       }
     }
+    String separate12 = "spark.separate" + spec.size() + "." + name + (runs < spec.size() ? ".extrapolated" : "");
     double separateSecs = total / runs * spec.size();
-    result("spark.separate" + spec.size() + "." + name + (runs < spec.size() ? ".extrapolated" : ""), separateSecs, "s");
+    double separateCpu = totalCpu / runs * spec.size();
+    result(separate12, separateSecs, "s");
+    result(separate12 + ".cpu", separateCpu, "s");
     result("spark.sweep_over_separate." + name, sweepSecs / separateSecs, "x");
+    result("spark.sweep_over_separate." + name + ".cpu", sweepCpu / separateCpu, "x");
   }
 
   /** The run's phase timings from run_info (a sweep repeats them in every configuration's rows). */
@@ -176,6 +190,10 @@ public final class SweepBench {
     r.overwrite = true;
     r.settings = settings;
     return new SimulateJob(spark).run(r);
+  }
+
+  private static long cpuNanos() {
+    return ((com.sun.management.OperatingSystemMXBean) ManagementFactory.getOperatingSystemMXBean()).getProcessCpuTime();
   }
 
   private static double secs(long startNanos) {
