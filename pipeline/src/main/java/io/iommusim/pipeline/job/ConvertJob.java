@@ -79,7 +79,7 @@ public final class ConvertJob {
       if (TraceInputs.anyImported(inputs)) {
         sidecars.open();
       }
-      TraceScan scan = TraceScan.run(jsc, inputs, settings, TraceScan.maxPartitions(spark));
+      TraceScan scan = TraceScan.run(jsc, inputs, settings.partitionBy, TraceScan.maxPartitions(spark));
       long n = writesCsv(r.out) ? writeCsv(jsc, scan, committer) : writePrepared(jsc, scan, settings, committer);
       if (n != scan.records()) {
         throw new IllegalStateException("record accounting failed: read " + scan.records() + ", wrote " + n);
