@@ -46,3 +46,5 @@ run nic-ring-lazy simulate --input "$traces/nic-ring-lazy.csv"
 run nic-ring-lazy-reuse simulate --input "$traces/nic-ring-none.csv" --set invalidation.mode=lazy
 # compatibility-format MSIs let through unremapped (ir.block_compat=false) show as unprotected
 run bad-actor simulate --input "$traces/bad-actor.csv" --set ir.block_compat=false
+# a configuration sweep of the IOTLB's size and policy (sweep_stats, for cache-sizing)
+run sweep sweep --input "$traces/nic-ring-lazy.csv" --grid iotlb.entries=16,32,64,128,256 --grid iotlb.policy=lru,fifo,random

@@ -9,7 +9,8 @@ and its fully associative LRU miss ratio at e entries is floor + (1 - floor) * e
 0.8 x the run's miss ratio and k = 8, 16 or 32; a set-associative cache of W ways misses (1 + 0.5 / W)
 times as often (capped at every access). `sweep_stats` is domain_stats crossed with iotlb.entries
 16, 64, 256 and iotlb.policy lru, fifo, random (fifo 1.08 and random 1.12 x the LRU miss ratio); its
-setting columns are strings. Ids not applicable to a scope are null in some rows and -1 in others, as
+setting columns are named and typed as sweep writes them (iotlb_entries bigint, iotlb_policy string),
+and run_info gets the sweep's swept_keys row. Ids not applicable to a scope are null in some rows and -1 in others, as
 either is allowed. SOURCE_RUN's run_info is copied so that the notebook finds the configured IOTLB size.
 """
 
@@ -75,10 +76,12 @@ def main(source, out):
                           CASE WHEN accesses = 0 THEN iotlb_misses ELSE misses END AS iotlb_misses,
                           CASE WHEN accesses = 0 THEN iotlb_misses ELSE misses END AS page_walks,
                           CASE WHEN accesses = 0 THEN NULL ELSE CAST(misses AS DOUBLE) / accesses END AS iotlb_miss_ratio),
-               entries AS "iotlb.entries", policy AS "iotlb.policy",
+               CAST(entries AS BIGINT) AS iotlb_entries, policy AS iotlb_policy,
                substr(md5(entries || policy), 1, 12) AS config_id
         FROM s ORDER BY config_id, unit, domain""")
-    copy("run_info", f"SELECT * FROM {src('run_info')}")
+    # the sweep's run_info names the swept keys; sweep_stats names their columns with "_" for "."
+    copy("run_info", f"""SELECT * FROM {src('run_info')}
+                         UNION ALL SELECT 'fixture', 'sweep', 'swept_keys', 'iotlb.entries,iotlb.policy'""")
     print(f"cache-sizing fixture: {run}")
 
 
