@@ -1,11 +1,18 @@
 #!/usr/bin/env bash
-# bench/spark: a scripted Spark benchmark (not a test). Generates a nic-ring trace once (default 50 M
-# events) into WORKDIR, then times bare read+repartition+sort, simulate unprepared and simulate
-# prepared in one SparkSession. Prints RESULT lines.
+# bench/spark: scripted Spark benchmarks (not tests). Print RESULT lines.
+# BENCH=spark (default): generates a nic-ring trace once (default 50 M events) into WORKDIR, then
+#   times bare read+repartition+sort, simulate unprepared and simulate prepared in one SparkSession.
 #   bench/spark/run.sh [WORKDIR] [EVENTS] [MASTER]      (defaults: /tmp/iommusim-bench 50000000 local[2])
+# BENCH=sweep: a 12-configuration sweep against SEPARATE separate simulate runs, prepared and unprepared.
+#   BENCH=sweep bench/spark/run.sh [WORKDIR] [EVENTS] [MASTER] [SEPARATE]   (defaults: ... 5000000 local[2] 12)
 set -euo pipefail
 root="$(cd "$(dirname "$0")/../.." && pwd)"
-work="${1:-/tmp/iommusim-bench}"; events="${2:-50000000}"; master="${3:-local[2]}"
+case "${BENCH:-spark}" in
+  spark) class=SparkBench; default_events=50000000 ;;
+  sweep) class=SweepBench; default_events=5000000 ;;
+  *) echo "BENCH must be spark or sweep" >&2; exit 2 ;;
+esac
+work="${1:-/tmp/iommusim-bench}"; events="${2:-$default_events}"; master="${3:-local[2]}"
 (cd "$root" && mvn -q -B -Dstyle.color=never -P bench -pl bench/spark -am package -DskipTests)
 cp="$root/bench/spark/target/classes:$root/pipeline/target/iommusim-pipeline-0.1.0-SNAPSHOT.jar:$(cat "$root/pipeline/target/launcher-classpath.txt")"
 export SPARK_LOCAL_IP=127.0.0.1
@@ -18,4 +25,4 @@ exec java -Xmx12g -XX:+IgnoreUnrecognizedVMOptions \
   --add-opens=java.base/sun.nio.ch=ALL-UNNAMED --add-opens=java.base/sun.nio.cs=ALL-UNNAMED \
   --add-opens=java.base/sun.security.action=ALL-UNNAMED --add-opens=java.base/sun.util.calendar=ALL-UNNAMED \
   -Dio.netty.tryReflectionSetAccessible=true \
-  -cp "$cp" io.iommusim.bench.spark.SparkBench "$work" "$events" "$master"
+  -cp "$cp" "io.iommusim.bench.spark.$class" "$work" "$events" "$master" "${@:4}"

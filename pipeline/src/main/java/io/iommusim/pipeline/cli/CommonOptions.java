@@ -2,6 +2,9 @@ package io.iommusim.pipeline.cli;
 
 import io.iommusim.pipeline.job.OutputRequest;
 import io.iommusim.pipeline.job.TraceJobRequest;
+import io.iommusim.trace.imports.ImportReport;
+import io.iommusim.trace.imports.Importers;
+import java.util.List;
 import io.iommusim.translator.settings.Settings;
 import java.util.Arrays;
 import java.nio.file.Path;
@@ -30,9 +33,40 @@ final class CommonOptions {
   }
 
   static void addInputs(Options o, String description) {
-    o.addOption(Option.builder().longOpt("input").hasArgs().argName("PATH...").required().desc(description).get());
-    o.addOption(Option.builder().longOpt("format").hasArg().argName("csv|parquet|auto")
-        .desc("input format (default auto: by file extension)").get());
+    addInputs(o, "input", description);
+  }
+
+  /** The trace input options, the paths under {@code --<pathOption>}. */
+  static void addInputs(Options o, String pathOption, String description) {
+    o.addOption(Option.builder().longOpt(pathOption).hasArgs().argName("PATH...").required().desc(description).get());
+    o.addOption(Option.builder().longOpt("format").hasArg().argName("FORMAT")
+        .desc("input format: csv, parquet, an importer (" + String.join(", ", Importers.names())
+            + "), or auto (default: by file extension, else by content)").get());
+    o.addOption(Option.builder("o").longOpt("option").hasArg().argName("key=value")
+        .desc("importer option, repeatable; see below").get());
+    o.addOption(Option.builder().longOpt("strict")
+        .desc("imported formats: fail on the first line that cannot be imported (file:line and text)").get());
+    o.addOption(Option.builder().longOpt("synthesize-access")
+        .desc("imported formats: turn each DMA mapping into device accesses inside its lifetime "
+            + "(options access.*; see the README)").get());
+  }
+
+  /** The importers and their options, for the footer of verbs that read traces. */
+  static String importersHelp() {
+    return "\nImporters (--format NAME) and their options (-o key=value):\n" + Importers.help();
+  }
+
+  /** One line per imported input, and where the report and rejects went. */
+  static void printImportSummary(List<ImportReport> reports, String reportFile, String rejectsFile) {
+    if (reportFile == null) {
+      return;
+    }
+    for (ImportReport r : reports) {
+      System.out.printf("imported %s (%s): %,d %ss: %,d produced %,d events, %,d ignored, %,d unparsed%n",
+          r.file(), r.format(), r.lines(), r.unit(), r.eventLines(), r.events(), r.ignoredLines(), r.unparsedLines());
+    }
+    System.out.println("conversion report: " + reportFile);
+    System.out.println("unparsed lines:    " + rejectsFile);
   }
 
   static void addOutput(Options o, String description) {
@@ -41,8 +75,15 @@ final class CommonOptions {
   }
 
   static void fillInputs(CommandLine cl, TraceJobRequest r) {
-    r.inputs = Arrays.asList(cl.getOptionValues("input"));
+    fillInputs(cl, r, "input");
+  }
+
+  static void fillInputs(CommandLine cl, TraceJobRequest r, String pathOption) {
+    r.inputs = Arrays.asList(cl.getOptionValues(pathOption));
     r.format = cl.getOptionValue("format", "auto");
+    r.importOptions = keyValues(cl, "option");
+    r.strict = cl.hasOption("strict");
+    r.synthesizeAccess = cl.hasOption("synthesize-access");
     fillOutput(cl, r);
   }
 
@@ -73,6 +114,22 @@ final class CommonOptions {
       }
     }
     return conf;
+  }
+
+  /** Repeated key=value options as an ordered map (a later value for a key wins). */
+  static Map<String, String> keyValues(CommandLine cl, String option) {
+    Map<String, String> m = new LinkedHashMap<>();
+    String[] values = cl.getOptionValues(option);
+    if (values != null) {
+      for (String kv : values) {
+        int eq = kv.indexOf('=');
+        if (eq <= 0) {
+          throw new UsageException("--" + option + " expects key=value, got '" + kv + "'");
+        }
+        m.put(kv.substring(0, eq), kv.substring(eq + 1));
+      }
+    }
+    return m;
   }
 
   static Settings settings(CommandLine cl) {

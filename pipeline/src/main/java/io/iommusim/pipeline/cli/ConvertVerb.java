@@ -15,13 +15,14 @@ final class ConvertVerb implements Verb {
 
   @Override
   public String summary() {
-    return "convert canonical traces: to OUT.csv, or to a prepared Parquet trace directory (any other OUT)";
+    return "convert traces (canonical or imported) to canonical OUT.csv, or to a prepared Parquet trace directory "
+        + "(any other OUT)";
   }
 
   @Override
   public Options options() {
     Options o = new Options();
-    CommonOptions.addInputs(o, "trace files or directories (canonical CSV or Parquet)");
+    CommonOptions.addInputs(o, "trace files or directories (canonical CSV or Parquet, or a format below)");
     CommonOptions.addOutput(o, "OUT.csv for canonical CSV; otherwise a prepared Parquet trace directory, clustered "
         + "for the model setting partition.by (device by default)");
     CommonOptions.addSpark(o);
@@ -36,11 +37,17 @@ final class ConvertVerb implements Verb {
     CommonOptions.fillInputs(cl, r);
     SparkSession spark = SparkSessions.create("iommusim convert", CommonOptions.master(cl), CommonOptions.sparkConf(cl));
     try {
-      long n = new ConvertJob(spark).run(r);
-      System.out.printf("iommusim convert: %,d events -> %s%n", n, r.out);
+      ConvertJob.Result result = new ConvertJob(spark).convert(r);
+      System.out.printf("iommusim convert: %,d events -> %s%n", result.events, r.out);
+      CommonOptions.printImportSummary(result.importReports, result.reportFile, result.rejectsFile);
       return 0;
     } finally {
       spark.stop();
     }
+  }
+
+  @Override
+  public String footer() {
+    return CommonOptions.importersHelp();
   }
 }

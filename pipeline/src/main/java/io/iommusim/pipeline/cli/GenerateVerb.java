@@ -3,8 +3,6 @@ package io.iommusim.pipeline.cli;
 import io.iommusim.pipeline.job.GenerateJob;
 import io.iommusim.pipeline.job.SparkSessions;
 import io.iommusim.trace.generate.Workloads;
-import java.util.LinkedHashMap;
-import java.util.Map;
 import org.apache.commons.cli.CommandLine;
 import org.apache.commons.cli.Option;
 import org.apache.commons.cli.Options;
@@ -46,18 +44,7 @@ final class GenerateVerb implements Verb {
     r.events = parseLong(cl.getOptionValue("events"), "--events");
     r.seed = parseLong(cl.getOptionValue("seed", "1"), "--seed");
     CommonOptions.fillOutput(cl, r);
-    Map<String, String> options = new LinkedHashMap<>();
-    String[] values = cl.getOptionValues("option");
-    if (values != null) {
-      for (String kv : values) {
-        int eq = kv.indexOf('=');
-        if (eq <= 0) {
-          throw new UsageException("--option expects key=value, got '" + kv + "'");
-        }
-        options.put(kv.substring(0, eq), kv.substring(eq + 1));
-      }
-    }
-    r.options = options;
+    r.options = CommonOptions.keyValues(cl, "option");
     SparkSession spark = GenerateJob.needsSpark(r.out)
         ? SparkSessions.create("iommusim generate", CommonOptions.master(cl), CommonOptions.sparkConf(cl))
         : null;

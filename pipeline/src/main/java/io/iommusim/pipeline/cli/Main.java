@@ -15,7 +15,8 @@ import org.apache.commons.cli.ParseException;
  * Exit status: 0 success, 1 the job failed (bad input, bad settings, runtime error), 2 usage error.
  */
 public final class Main {
-  private static final List<Verb> VERBS = List.of(new SimulateVerb(), new ConvertVerb(), new GenerateVerb());
+  private static final List<Verb> VERBS = List.of(new SimulateVerb(), new SweepVerb(), new ValidateVerb(),
+      new ConvertVerb(), new GenerateVerb());
 
   private Main() {}
 

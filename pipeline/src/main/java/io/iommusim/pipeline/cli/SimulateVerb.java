@@ -24,7 +24,8 @@ final class SimulateVerb implements Verb {
   @Override
   public Options options() {
     Options o = new Options();
-    CommonOptions.addInputs(o, "trace files or directories (canonical CSV or Parquet), in the order that defines seq");
+    CommonOptions.addInputs(o, "trace files or directories (canonical CSV or Parquet, or a format below), in the order "
+        + "that defines seq");
     CommonOptions.addOutput(o, "output directory for the result tables");
     CommonOptions.addSpark(o);
     CommonOptions.addModel(o);
@@ -40,10 +41,16 @@ final class SimulateVerb implements Verb {
     try {
       SimulateJob.Result result = new SimulateJob(spark).run(r);
       printSummary(result);
+      CommonOptions.printImportSummary(result.importReports, result.reportFile, result.rejectsFile);
       return 0;
     } finally {
       spark.stop();
     }
+  }
+
+  @Override
+  public String footer() {
+    return CommonOptions.importersHelp();
   }
 
   static void printSummary(SimulateJob.Result r) {

@@ -4,6 +4,9 @@ import io.iommusim.pipeline.ingest.TraceInputs.Format;
 import io.iommusim.pipeline.ingest.TraceInputs.Input;
 import io.iommusim.trace.EventSource;
 import io.iommusim.trace.csv.CanonicalCsvReader;
+import io.iommusim.trace.imports.ImportedSource;
+import io.iommusim.trace.imports.Importers;
+import io.iommusim.trace.imports.RejectSink;
 import io.iommusim.trace.parquet.ParquetTraceReader;
 import java.io.IOException;
 import java.io.InputStreamReader;
@@ -18,7 +21,10 @@ import org.apache.hadoop.conf.Configuration;
 import org.apache.hadoop.fs.FileSystem;
 import org.apache.hadoop.fs.Path;
 
-/** A piece of one input file that one task reads: a whole CSV file, or a range of Parquet row groups. */
+/**
+ * A piece of one input file that one task reads: a whole CSV or imported file, or a range of Parquet row
+ * groups.
+ */
 public final class InputSplit implements Serializable {
   private static final long serialVersionUID = 1L;
 
@@ -36,7 +42,7 @@ public final class InputSplit implements Serializable {
   public static List<InputSplit> plan(List<Input> inputs) {
     List<InputSplit> splits = new ArrayList<>();
     for (Input in : inputs) {
-      if (in.format == Format.CSV) {
+      if (in.format != Format.PARQUET) {
         splits.add(new InputSplit(in, 0, -1));
       } else {
         int groups = rowGroupCount(in);
@@ -58,6 +64,9 @@ public final class InputSplit implements Serializable {
 
   /** Opens the split; the reader names the input as the user gave it in its error messages. */
   public EventSource open() throws IOException {
+    if (input.format == Format.IMPORTED) {
+      return openImported(RejectSink.NONE);
+    }
     if (input.format == Format.CSV) {
       Path p = new Path(input.path);
       FileSystem fs = p.getFileSystem(new Configuration());
@@ -68,6 +77,13 @@ public final class InputSplit implements Serializable {
       return new CanonicalCsvReader(new InputStreamReader(stream, StandardCharsets.UTF_8), input.path, input.seqBase());
     }
     return ParquetTraceReader.open(localPath(input.path), input.seqBase(), firstRowGroup, rowGroups);
+  }
+
+  /** Opens an imported input, sending its unparsed lines to {@code rejects}. */
+  public ImportedSource openImported(RejectSink rejects) throws IOException {
+    Path p = new Path(input.path);
+    FileSystem fs = p.getFileSystem(new Configuration());
+    return Importers.open(fs.open(p), input.path, input.seqBase(), input.importSettings, rejects);
   }
 
   /** Parquet traces are read through java.nio: local paths (or file: URIs) only, for now. */

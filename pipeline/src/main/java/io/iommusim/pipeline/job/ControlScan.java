@@ -4,19 +4,30 @@ import io.iommusim.pipeline.ingest.InputSplit;
 import io.iommusim.trace.EventKind;
 import io.iommusim.trace.EventSource;
 import io.iommusim.trace.TraceEvent;
+import io.iommusim.trace.imports.ImportReport;
+import io.iommusim.trace.imports.ImportedSource;
+import io.iommusim.trace.imports.RejectSink;
 import io.iommusim.translator.vtd.VtdTranslator;
+import java.io.OutputStreamWriter;
 import java.io.Serializable;
+import java.io.Writer;
+import java.nio.charset.StandardCharsets;
 import io.iommusim.pipeline.ingest.ReplayGroups;
 import io.iommusim.translator.settings.ModelSettings.PartitionBy;
 import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.List;
+import org.apache.hadoop.conf.Configuration;
+import org.apache.hadoop.fs.FileSystem;
+import org.apache.hadoop.fs.LocalFileSystem;
+import org.apache.hadoop.fs.Path;
 
 /**
  * What the first pass over the input collects for the driver: the number of records of each input
  * split and its control events (attach, attach_passthrough, detach, and the unit-wide events every
  * replay partition needs). This pass also validates every record, so a bad trace fails before any
- * replay starts.
+ * replay starts. For an imported input it is also where the conversion report is collected and the
+ * input's unparsed lines are written (to {@link io.iommusim.pipeline.ingest.TraceInputs.Input#rejectsPart}).
  */
 final class ControlScan implements Serializable {
   private static final long serialVersionUID = 1L;
@@ -28,9 +39,17 @@ final class ControlScan implements Serializable {
   final HashMap<Long, Long> eventsPerNode;
   /** DMA-remapping invalidations (inv_iotlb, inv_context, inv_devtlb): with invalidation.mode=auto their presence selects trace mode. */
   final long invalidations;
+  /** The conversion report of an imported input, else null. */
+  final ImportReport importReport;
 
   ControlScan(int inputIndex, long records, List<TraceEvent> control, HashMap<Long, Long> eventsPerNode,
       long invalidations) {
+    this(inputIndex, records, control, eventsPerNode, invalidations, null);
+  }
+
+  ControlScan(int inputIndex, long records, List<TraceEvent> control, HashMap<Long, Long> eventsPerNode,
+      long invalidations, ImportReport importReport) {
+    this.importReport = importReport;
     this.inputIndex = inputIndex;
     this.records = records;
     this.control = control;
@@ -51,7 +70,9 @@ final class ControlScan implements Serializable {
     long lastNode = ReplayGroups.BROADCAST;
     long lastCount = 0;
     TraceEvent e = new TraceEvent();
-    try (EventSource source = split.open()) {
+    ImportReport report = null;
+    Writer rejects = split.input.rejectsPart == null ? null : openRejects(split.input.rejectsPart);
+    try (EventSource source = rejects == null ? split.open() : split.openImported(RejectSink.to(rejects))) {
       while (source.next(e)) {
         records++;
         if (e.kind == EventKind.INV_IOTLB || e.kind == EventKind.INV_CONTEXT || e.kind == EventKind.INV_DEVTLB) {
@@ -69,9 +90,25 @@ final class ControlScan implements Serializable {
         }
         lastCount++;
       }
+      if (source instanceof ImportedSource) {
+        report = ((ImportedSource) source).report();
+      }
+    } finally {
+      if (rejects != null) {
+        rejects.close();
+      }
     }
     eventsPerNode.merge(lastNode, lastCount, Long::sum);
     eventsPerNode.remove(ReplayGroups.BROADCAST);
-    return new ControlScan(split.input.index, records, control, eventsPerNode, invalidations);
+    return new ControlScan(split.input.index, records, control, eventsPerNode, invalidations, report);
+  }
+
+  static Writer openRejects(String part) throws java.io.IOException {
+    Path p = new Path(part);
+    FileSystem fs = p.getFileSystem(new Configuration());
+    if (fs instanceof LocalFileSystem) {
+      fs = ((LocalFileSystem) fs).getRaw(); // no .crc files beside the parts
+    }
+    return new java.io.BufferedWriter(new OutputStreamWriter(fs.create(p, true), StandardCharsets.UTF_8), 1 << 16);
   }
 }

@@ -7,8 +7,10 @@ import io.iommusim.pipeline.ingest.PreparedTrace;
 import io.iommusim.pipeline.ingest.ReplayGroups;
 import io.iommusim.pipeline.ingest.TraceInputs;
 import io.iommusim.pipeline.ingest.TraceInputs.Input;
+import io.iommusim.pipeline.output.ImportSidecars;
 import io.iommusim.pipeline.output.OutputCommitter;
 import io.iommusim.trace.TraceEvent;
+import io.iommusim.trace.imports.ImportReport;
 import io.iommusim.trace.csv.CanonicalCsvWriter;
 import io.iommusim.translator.settings.ModelSettings;
 import java.io.IOException;
@@ -34,11 +36,23 @@ import org.apache.spark.sql.SparkSession;
 /**
  * The convert job: canonical traces in, one canonical trace out — a CSV file when the output ends in
  * {@code .csv} (events in seq order), otherwise a prepared Parquet trace directory (see
- * {@link PreparedTrace}) clustered for {@code partition.by}. Output is committed atomically.
+ * {@link PreparedTrace}) clustered for {@code partition.by}. Output is committed atomically. Inputs in a
+ * real trace format are imported on the way ({@link TraceInputs}); the conversion report and the rejects
+ * file are then written next to the output ({@link ImportSidecars}).
  */
 public final class ConvertJob {
   /** What to convert. */
   public static final class Request extends TraceJobRequest {}
+
+  /** What a finished conversion reports back. */
+  public static final class Result {
+    public long events;
+    /** Reports of the imported inputs, in input order (empty when every input was canonical). */
+    public List<ImportReport> importReports = List.of();
+    /** The report and rejects files, or null without imported inputs. */
+    public String reportFile;
+    public String rejectsFile;
+  }
 
   private final SparkSession spark;
 
@@ -52,22 +66,52 @@ public final class ConvertJob {
 
   /** Converts and returns the number of events written. */
   public long run(Request r) {
+    return convert(r).events;
+  }
+
+  public Result convert(Request r) {
     ModelSettings settings = new ModelSettings(r.settings);
     JavaSparkContext jsc = JavaSparkContext.fromSparkContext(spark.sparkContext());
     OutputCommitter committer = OutputCommitter.begin(r.out, r.overwrite, jsc.hadoopConfiguration());
+    ImportSidecars sidecars = ImportSidecars.plan(r.out, r.overwrite, jsc.hadoopConfiguration());
     try {
-      List<Input> inputs = TraceInputs.resolve(r.inputs, r.format, jsc.hadoopConfiguration());
-      TraceScan scan = TraceScan.run(jsc, inputs, settings, TraceScan.maxPartitions(spark));
+      List<Input> inputs = TraceInputs.resolve(r.inputs, r.format, importRequest(r, sidecars), jsc.hadoopConfiguration());
+      if (TraceInputs.anyImported(inputs)) {
+        sidecars.open();
+      }
+      TraceScan scan = TraceScan.run(jsc, inputs, settings.partitionBy, TraceScan.maxPartitions(spark));
       long n = writesCsv(r.out) ? writeCsv(jsc, scan, committer) : writePrepared(jsc, scan, settings, committer);
       if (n != scan.records()) {
         throw new IllegalStateException("record accounting failed: read " + scan.records() + ", wrote " + n);
       }
+      Result result = new Result();
+      result.events = n;
+      if (sidecars.isOpen()) {
+        sidecars.write(inputs, scan.importReports);
+        result.importReports = scan.importReports;
+        result.reportFile = sidecars.reportPath().toString();
+        result.rejectsFile = sidecars.rejectsPath().toString();
+      }
       committer.commit();
-      return n;
-    } catch (RuntimeException | Error e) {
+      if (sidecars.isOpen()) {
+        sidecars.commit();
+      }
+      return result;
+    } catch (Throwable e) { // Spark rethrows task failures as its checked SparkException
       committer.abort();
+      sidecars.abort();
       throw e;
     }
+  }
+
+  /** The importer part of a request, with the scratch directory for rejects parts. */
+  static TraceInputs.ImportRequest importRequest(TraceJobRequest r, ImportSidecars sidecars) {
+    TraceInputs.ImportRequest i = new TraceInputs.ImportRequest();
+    i.options = r.importOptions;
+    i.strict = r.strict;
+    i.synthesizeAccess = r.synthesizeAccess;
+    i.rejectsDir = sidecars.partsDir();
+    return i;
   }
 
   private Dataset<Row> events(JavaSparkContext jsc, TraceScan scan) {

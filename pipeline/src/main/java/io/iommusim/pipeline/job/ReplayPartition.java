@@ -14,11 +14,13 @@ import java.util.NoSuchElementException;
 import org.apache.spark.sql.Row;
 
 /**
- * Replays one Spark partition: merges the partition's events with the broadcast (unit-wide) events by
- * (ts_ns, seq), feeds them to one {@link VtdTranslator}, and streams out a row per fault followed by
- * one statistics row. Faults are produced while the input is consumed, so memory stays bounded.
+ * Replays one Spark partition under one configuration: merges the partition's events with the
+ * broadcast (unit-wide) events by (ts_ns, seq), feeds them to one {@link VtdTranslator}, and streams
+ * out a row per fault followed by one statistics row. Faults are produced while the input is
+ * consumed, so memory stays bounded.
  */
 final class ReplayPartition implements Iterator<Row> {
+  private final int config;
   private final EventCursor input;
   private final TraceEvent[] broadcast;
   private final VtdTranslator translator;
@@ -28,21 +30,23 @@ final class ReplayPartition implements Iterator<Row> {
   private boolean inputDone;
   private boolean statsEmitted;
 
-  ReplayPartition(EventCursor input, TraceEvent[] broadcast, ContextTimeline timeline, ModelSettings settings,
-      ModelSettings.InvalidationMode invalidation) {
+  /** @param config the configuration's index, carried by every row this partition emits */
+  ReplayPartition(int config, EventCursor input, TraceEvent[] broadcast, ContextTimeline timeline,
+      ModelSettings settings, ModelSettings.InvalidationMode invalidation) {
+    this.config = config;
     this.input = input;
     this.broadcast = broadcast;
     this.translator = new VtdTranslator(settings, new FaultSink() {
           @Override
           public void fault(long ts, long seq, int unit, int sid, int pasid, int domain, long addr, boolean write,
               int reason) {
-            pending.add(FaultRows.fault(ts, seq, unit, sid, pasid, domain, addr, write, reason));
+            pending.add(FaultRows.fault(config, ts, seq, unit, sid, pasid, domain, addr, write, reason));
           }
 
           @Override
           public void interruptFault(long ts, long seq, int unit, int sid, int domain, long addr, int irteIndex,
               int reason) {
-            pending.add(FaultRows.interruptFault(ts, seq, unit, sid, domain, addr, irteIndex, reason));
+            pending.add(FaultRows.interruptFault(config, ts, seq, unit, sid, domain, addr, irteIndex, reason));
           }
         },
         BusPresence.of(timeline), invalidation,
@@ -58,7 +62,7 @@ final class ReplayPartition implements Iterator<Row> {
       return true;
     }
     if (!statsEmitted) {
-      pending.add(FaultRows.stats(translator.finish().toBytes()));
+      pending.add(FaultRows.stats(config, translator.finish().toBytes()));
       statsEmitted = true;
       return true;
     }

@@ -28,6 +28,6 @@ final class RowCursor implements EventCursor {
 
   @Override
   public String position() {
-    return names.describe(lastSeq) + " (seq " + lastSeq + ")";
+    return names.position(lastSeq);
   }
 }

@@ -1,28 +1,20 @@
 package io.iommusim.pipeline.output;
 
 import io.iommusim.translator.mrc.CurveKey;
-import io.iommusim.translator.mrc.MissCurves;
 import io.iommusim.translator.mrc.MrcPlan;
 import io.iommusim.translator.stats.ReplayStats;
-import java.io.Serializable;
 import java.util.ArrayList;
-import java.util.Iterator;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
-import org.apache.spark.api.java.JavaRDD;
-import org.apache.spark.api.java.JavaSparkContext;
 import org.apache.spark.sql.Row;
 import org.apache.spark.sql.RowFactory;
-import org.apache.spark.sql.SparkSession;
 import org.apache.spark.sql.types.DataTypes;
 import org.apache.spark.sql.types.StructType;
 
 /**
- * Table {@code mrc}: one row per point of every miss-ratio curve (README, "mrc"). A curve has
- * {@code max_entries + Σ max_entries / sets} points, so the rows are expanded from the merged
- * histograms by Spark tasks rather than on the driver; they are written in table order (unit, scope,
- * domain, sid, sets, ways).
+ * Table {@code mrc}: one row per point of every miss-ratio curve (README, "mrc"), in table order
+ * (unit, scope, domain, sid, sets, ways): {@code max_entries + Σ max_entries / sets} rows per curve.
  */
 public final class MrcTable {
   private MrcTable() {}
@@ -42,26 +34,13 @@ public final class MrcTable {
         DataTypes.createStructField("miss_ratio", DataTypes.DoubleType, false)));
   }
 
-  /** One curve as shipped to the task that expands it into rows. */
-  private record Curve(String scope, int unit, int domain, int sid, long[] histograms) implements Serializable {}
-
-  /** Writes the curves of {@code stats} (none when mrc.enabled=false: the table is then empty). */
-  public static void write(SparkSession spark, String configId, ReplayStats stats, String path) {
-    List<Curve> curves = new ArrayList<>();
-    stats.mrc().forEach((key, c) -> curves.add(new Curve(key.scope().text(), key.unit(), key.domain(), key.sid(),
-        c.curves().toLongArray())));
-    JavaSparkContext jsc = JavaSparkContext.fromSparkContext(spark.sparkContext());
-    int slices = Math.max(1, Math.min(curves.size(), jsc.defaultParallelism()));
-    JavaRDD<Row> rows = jsc.parallelize(curves, slices).flatMap(c -> rows(configId, c));
-    spark.createDataFrame(rows, schema()).coalesce(1).write().parquet(path);
-  }
-
-  private static Iterator<Row> rows(String configId, Curve c) {
-    MissCurves curves = MissCurves.fromLongArray(c.histograms());
+  /** Every point of every curve of {@code stats}, in table order (none when mrc.enabled=false). */
+  public static List<Row> rows(String configId, ReplayStats stats) {
     List<Row> out = new ArrayList<>();
-    curves.forEachPoint((sets, ways, entries, accesses, misses) -> out.add(RowFactory.create(configId, c.scope(),
-        c.unit(), c.domain(), c.sid(), sets, ways, entries, accesses, misses, (double) misses / accesses)));
-    return out.iterator();
+    stats.mrc().forEach((key, c) -> c.curves().forEachPoint((sets, ways, entries, accesses, misses) ->
+        out.add(RowFactory.create(configId, key.scope().text(), key.unit(), key.domain(), key.sid(), sets, ways,
+            entries, accesses, misses, (double) misses / accesses))));
+    return out;
   }
 
   /**
