@@ -4,12 +4,15 @@
 #   bench/engine/run.sh                              # every benchmark, short settings, with -prof gc
 #   bench/engine/run.sh hitDominated                 # extra arguments go to JMH (regex, -p, -prof ...)
 #   bench/engine/run.sh missDominated -p mappedPages=16384
+#   bench/engine/run.sh hitDominated -p mrc=false,true   # with and without the miss-ratio curves
 #   JMH_OPTS="-f 3 -wi 5 -w 5s -i 10 -r 5s" bench/engine/run.sh   # longer, steadier runs
 #   SKIP_BUILD=1 bench/engine/run.sh                 # reuse target/benchmarks.jar
 #
 # Prints JMH's own output, then one line per benchmark and metric:
 #   RESULT engine.hit_dominated 43.5 Mtranslations/s
 #   RESULT engine.hit_dominated.gc.alloc.rate.norm 0.0001 B/translation
+# Every benchmark also prints .cpu_share (the share of a core the benchmark thread got, from its CPU
+# time) and .per_cpu_second (the score divided by it: the speed on an unshared core).
 # One JMH op is one translation (hit/miss benchmarks), one interrupt request (msiHeavy) or one
 # event (invalidationHeavy: maps, DMAs and unmaps); in MrcBenchmark one IOTLB key lookup (mrcAllSets,
 # mrcFullyAssociative) or one access or invalidation (mrcAllSetsWithInvalidations). The RESULT unit says which.
@@ -40,8 +43,10 @@ with_params = sys.argv[2] == "1"
 for r in results:
     method = r["benchmark"].rsplit(".", 1)[1]
     name = "engine." + re.sub(r"(?<!^)(?=[A-Z])", "_", method).lower()
-    if r.get("params"):
-        name += "[" + ",".join(f"{k}={v}" for k, v in sorted(r["params"].items())) + "]"
+    # mrc=false is the default of every replay benchmark: named as before the curves existed
+    params = {k: v for k, v in (r.get("params") or {}).items() if not (k == "mrc" and v == "false")}
+    if params:
+        name += "[" + ",".join(f"{k}={v}" for k, v in sorted(params.items())) + "]"
     m = r["primaryMetric"]
     # ops/us with one op per translation, interrupt request or event (@OperationsPerInvocation)
     # = millions of them per second
@@ -49,6 +54,12 @@ for r in results:
     op = {"msiHeavy": "interrupt", "invalidationHeavy": "event", "mrcAllSets": "lookup",
           "mrcFullyAssociative": "lookup", "mrcAllSetsWithInvalidations": "operation"}.get(method, "translation")
     print(f"RESULT {name} {m['score']:.1f} M{op}s/s")
+    # CPU ns of the benchmark thread per wall us; /1000 = the share of a core it got
+    cpu = r.get("secondaryMetrics", {}).get("cpuNanos")
+    if cpu is not None and cpu["score"] > 0:
+        share = cpu["score"] / 1000.0
+        print(f"RESULT {name}.cpu_share {share:.2f}")
+        print(f"RESULT {name}.per_cpu_second {m['score'] / share:.1f} M{op}s/s")
     alloc = r.get("secondaryMetrics", {}).get("gc.alloc.rate.norm")
     if alloc is not None:
         print(f"RESULT {name}.gc.alloc.rate.norm {alloc['score']:.4f} B/{op}")

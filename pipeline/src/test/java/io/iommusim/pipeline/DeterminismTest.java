@@ -20,7 +20,7 @@ import org.junit.jupiter.params.provider.ValueSource;
 import org.junit.jupiter.api.io.TempDir;
 
 /**
- * The statistics tables (domain_stats, device_stats, faults, latency_histogram) do not depend on how
+ * The statistics tables (domain_stats, device_stats, faults, latency_histogram, mrc) do not depend on how
  * Spark splits the work. One JVM can hold only one SparkContext, so the master (local[1] vs local[2])
  * cannot vary here; what varies is spark.sql.shuffle.partitions (1, 3, 7 against the session's 4)
  * and the replay path (CSV → shuffle + sort, vs a prepared Parquet trace → one task per file, no

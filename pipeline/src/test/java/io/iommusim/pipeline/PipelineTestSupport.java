@@ -28,7 +28,8 @@ import org.apache.spark.sql.Row;
 /** Runs the jobs on the shared test session and reads their outputs back. */
 public final class PipelineTestSupport {
   /** The result tables compared for determinism (run_info holds timings and the replay path). */
-  public static final List<String> STATS_TABLES = List.of("domain_stats", "device_stats", "faults", "latency_histogram");
+  public static final List<String> STATS_TABLES = List.of("domain_stats", "device_stats", "faults", "latency_histogram",
+      "mrc");
 
   /** sample-traces/ at the repository root; tests run with the module directory as working dir. */
   public static final Path SAMPLE_TRACES = Path.of("..", "sample-traces");

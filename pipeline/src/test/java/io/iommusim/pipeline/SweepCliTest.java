@@ -65,7 +65,7 @@ class SweepCliTest {
         0, 2, 4, 60.0, 3, 5, 4, "2/2", fifo4, "-")), run.toString());
     assertEquals(6, lines.stream().filter(l -> l.matches("\\s+0\\s+[12]\\s+[124]\\s.*")).count(), run.toString());
     for (String t : List.of("sweep_stats", "sweep_configs", "faults", "device_stats", "latency_histogram", "security",
-        "run_info")) {
+        "mrc", "run_info")) {
       assertTrue(Files.isDirectory(out.resolve(t)), t);
     }
   }

@@ -75,7 +75,7 @@ class SweepEqualsSimulateTest {
   static void assertSameAsSimulate(Path sweep, Path simulate, String configId, List<String> sweptKeys) {
     assertEquals(allRows(simulate, "domain_stats"), configRows(sweep, "sweep_stats", configId, sweptKeys),
         "sweep_stats of " + configId);
-    for (String t : List.of("device_stats", "faults", "latency_histogram", "security")) {
+    for (String t : List.of("device_stats", "faults", "latency_histogram", "security", "mrc")) {
       List<String> expected = allRows(simulate, t);
       assertEquals(expected, configRows(sweep, t, configId, List.of()), t + " of " + configId);
     }
@@ -87,7 +87,8 @@ class SweepEqualsSimulateTest {
     }
     Map<String, String> simulated = runInfo(simulate);
     for (Map.Entry<String, String> e : simulated.entrySet()) {
-      if (e.getKey().startsWith("setting.") || e.getKey().startsWith("records.") || e.getKey().startsWith("model.")) {
+      if (e.getKey().startsWith("setting.") || e.getKey().startsWith("records.") || e.getKey().startsWith("model.")
+          || e.getKey().startsWith("mrc.")) {
         assertEquals(e.getValue(), info.get(e.getKey()), e.getKey() + " of " + configId);
       }
     }

@@ -49,7 +49,8 @@ final class ReplayPartition implements Iterator<Row> {
             pending.add(FaultRows.interruptFault(config, ts, seq, unit, sid, domain, addr, irteIndex, reason));
           }
         },
-        BusPresence.of(timeline), invalidation);
+        BusPresence.of(timeline), invalidation,
+        timeline.mrcPlan(settings.partitionBy == ModelSettings.PartitionBy.DEVICE));
   }
 
   @Override

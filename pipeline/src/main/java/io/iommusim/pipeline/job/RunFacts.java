@@ -4,8 +4,10 @@ import io.iommusim.pipeline.Version;
 import io.iommusim.pipeline.ingest.TraceInputs;
 import io.iommusim.pipeline.ingest.TraceInputs.Input;
 import io.iommusim.pipeline.output.ImportSidecars;
+import io.iommusim.pipeline.output.MrcTable;
 import io.iommusim.trace.EventKind;
 import io.iommusim.trace.imports.ImportReport;
+import io.iommusim.translator.settings.ModelSettings;
 import java.util.List;
 import java.util.Map;
 import org.apache.spark.sql.SparkSession;
@@ -29,6 +31,11 @@ final class RunFacts {
       info.add("setting", s.getKey(), s.getValue());
     }
     info.add("model", "invalidation.mode", config.invalidation.name().toLowerCase());
+    if (config.model.mrcEnabled) {
+      MrcTable.runInfo(result.stats,
+              scan.timeline.mrcPlan(config.model.partitionBy == ModelSettings.PartitionBy.DEVICE))
+          .forEach((k, v) -> info.add("mrc", k, v));
+    }
     info.add("records", "dma_invalidation_events", scan.invalidations);
     for (Input in : plan.inputs) {
       info.add("input", "file." + in.index, in.path);

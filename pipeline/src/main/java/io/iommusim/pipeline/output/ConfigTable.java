@@ -17,7 +17,8 @@ public final class ConfigTable {
   public static final List<ConfigTable> ALL = List.of(
       new ConfigTable("device_stats", StatsTables::deviceStatsSchema, StatsTables::deviceStats),
       new ConfigTable("latency_histogram", StatsTables::latencyHistogramSchema, StatsTables::latencyHistogram),
-      new ConfigTable("security", StatsTables::securitySchema, StatsTables::security));
+      new ConfigTable("security", StatsTables::securitySchema, StatsTables::security),
+      new ConfigTable("mrc", MrcTable::schema, MrcTable::rows));
 
   public final String name;
   private final Supplier<StructType> schema;

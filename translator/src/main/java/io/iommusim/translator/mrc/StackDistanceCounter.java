@@ -12,9 +12,10 @@ import java.util.Arrays;
  *
  * <h2>Keys and sets</h2>
  * For set count {@code S} the set of an access is {@code indexBits & (S - 1)}, as TagCache's LOW_BITS
- * indexing. A key must come with the same {@code indexBits} for as long as it is tracked (IOTLB tags
- * contain the page number that is their index, so they always do); a tracked key seen with other
- * index bits throws {@link IllegalArgumentException}.
+ * indexing (a caller modelling HASH indexing passes {@code TagCache.mix64} of its index bits). A key
+ * must come with the same {@code indexBits} for as long as it is tracked (IOTLB tags contain the page
+ * number that is their index, so they always do); a tracked key seen with other index bits throws
+ * {@link IllegalArgumentException}.
  *
  * <h2>Model: LRU stacks with holes</h2>
  * Per set, the stack orders the set's keys by recency. The usual inclusion property (an LRU cache of
@@ -32,30 +33,46 @@ import java.util.Arrays;
  *
  * <h2>Algorithm</h2>
  * Every position (key or hole) of a set's stack is a <em>mark</em> at a timestamp of the set's own
- * clock; the stack is the marks in decreasing time order. A Fenwick tree over the set's timestamps
- * counts marks, so the depth of a key last marked at {@code t} is {@code 1 + marks after t}: one
- * prefix sum, O(log capacity). A max-heap per set holds the hole timestamps (the shallowest hole is
- * the newest). An access removes one mark (its old one, or the absorbing hole's) and adds one at the
- * new time: two Fenwick walks of O(log capacity) (prefix sum, unmark), an amortized O(1) append (tree
- * nodes above the clock are built only when the clock reaches them) and, only with holes, heap
- * operations. The key whose mark is the
- * newest of its set (depth 1) changes nothing and costs no tree walk. Key → id is a primitive
- * open-addressing map (linear probing, backward-shift deletion); per id one int timestamp per set
- * count, contiguous. No allocation except when an array grows.
+ * clock; the stack is the marks in decreasing time order, so the depth of a key last marked at
+ * {@code t} is {@code marks - rank(t) + 1}, {@code rank(t)} = marks at times ≤ t. The marks of a set
+ * are a bitmap over its timestamps with two prefix counts: per block of 512 timestamps (8 words, one
+ * cache line) the marks in the earlier blocks, and per word the marks in the earlier words of its
+ * block. {@code rank} is then two loads and one popcount. Unmarking decrements the counts after the
+ * mark (fixed-length loops over the block's 8 words and the set's blocks, so no branch depends on
+ * the data); marking the newest time only sets a bit (and writes the count of a word or block the
+ * clock enters). The fully associative set at the default 4096 ways has 8 Ki timestamps: a 1 KiB
+ * bitmap and 16 + 128 counts, so the rank structure stays in L1 (a Fenwick tree over the timestamps
+ * themselves needs 32 KiB and two walks of 13 scattered loads per access). A max-heap per set holds
+ * the hole timestamps (the shallowest hole is the newest). The key whose mark is the newest of its set
+ * (depth 1) changes nothing and costs no rank query. Key → id is a primitive open-addressing map
+ * (linear probing, backward-shift deletion, key and id side by side) looked up once per access for all
+ * set counts; per id, its index bits and one timestamp per set count share one small record. Each set
+ * count keeps its per-set arrays flat ({@code set << shift | index}, one capacity for all its sets).
+ * No allocation except when an array grows.
  *
  * <h2>Compaction and memory bound</h2>
- * When a set's clock reaches its capacity, its live marks are renumbered {@code 1..k} in order and the
- * tree rebuilt, O(capacity). Positions never move up (an access shifts the marks above its old one
- * down and leaves those below in place), so a mark deeper than {@code maxWays = maxEntries / S} stays
- * deeper forever: it can only produce distances past the curve. Compaction therefore drops all but the
- * newest {@code maxWays} marks (a dropped key's next access counts as past the curve, which it is, and
- * it then absorbs a hole only if one is among the kept positions, all of which are above its true
- * depth). Capacity is the next power of two ≥ 4k, so compactions are at least 3/4 of the capacity in
- * accesses to the set apart (amortized O(1)), and each set holds at most {@code nextPow2(4 * maxWays)}
- * marks (from 16 up, grown on demand). A key
- * is forgotten once no set count keeps its mark. Memory is thus O(setCounts × maxEntries) whatever the
- * trace length or number of distinct keys: about 12 bytes per timestamp slot per set plus, per tracked
- * key, 8 + 8 + 4 × setCounts bytes and a map slot.
+ * When a set's clock reaches its capacity, its live marks are renumbered {@code 1..k} in order (read
+ * from the bitmap) and its bitmap and counts rebuilt, O(capacity / 64 + k). Positions never move up
+ * (an access shifts the marks above its old one down and leaves those below in place), so a mark
+ * deeper than {@code maxWays = maxEntries / S} stays deeper forever: it can only produce distances
+ * past the curve. Compaction therefore drops all but the newest {@code maxWays} marks (a dropped key's
+ * next access counts as past the curve, which it is, and it then absorbs a hole only if one is among
+ * the kept positions, all of which are above its true depth). The capacity of a set count is the next
+ * power of two ≥ 2k (and ≥ k + 2) after any of its sets compacts to k marks, so compactions are at
+ * least half the capacity in accesses to the set apart (amortized O(1)), and each set holds at most
+ * {@code nextPow2(2 * maxWays)} marks (from 16 up, grown on demand); a larger factor measured slower
+ * (bigger arrays, more marks past the curve). A key is forgotten once no set count keeps its mark: its
+ * id is released lazily, when the id arrays are full, so a key that comes back soon is not removed
+ * from and re-inserted into the map; the ids stay within 4/3 of the keys with marks. Memory is thus
+ * O(setCounts × maxEntries) whatever the trace length or number of distinct keys: about 4.3 bytes per
+ * timestamp slot (id, bitmap, prefix counts), 4 per hole, and per id a record of 4 × stride bytes,
+ * 13 more (key, state, free list) and two map slots of 16 bytes. Measured: 2.4 MiB per counter at the
+ * defaults (4096 entries, 4 set counts) once thousands of distinct keys went by.
+ *
+ * <h2>Flags and lookups without a fill</h2>
+ * A caller may {@link #flag} tracked keys (the translator flags IOTLB tags whose mapping changed
+ * while they stayed cached); a flag lasts until the key is invalidated or forgotten. A lookup that
+ * fills nothing on a miss (a faulting translation) is counted with {@link #lookupWithoutFill}.
  *
  * <p>Not thread safe. Use one counter per scope (unit, domain, device).
  */
@@ -66,33 +83,50 @@ public final class StackDistanceCounter {
   /** Default of {@code mrc.sets}. */
   public static final int[] DEFAULT_SET_COUNTS = {1, 8, 16, 64};
 
+  /** A condition on keys, for {@link #invalidateWhere} and {@link #flagWhere}. */
+  @FunctionalInterface
+  public interface KeyPredicate {
+    boolean test(long key);
+  }
+
   private static final long GOLDEN_GAMMA = 0x9E3779B97F4A7C15L;
   private static final int MIN_CAPACITY = 16;
   /** After compaction to k marks a set's capacity is at least GROWTH * k (next power of two). */
-  private static final int GROWTH = 4;
-  /** timeToId value of a hole; keys are stored as id + 1, unmarked times as 0. */
+  private static final int GROWTH = 2;
+  /** timeToId value of a hole; keys are stored as id + 1. */
   private static final int HOLE = -1;
+  /** log2 of the timestamps per block of the rank structure: 512 = 8 bitmap words = one cache line. */
+  private static final int BLOCK_SHIFT = 9;
+  private static final int WORDS_PER_BLOCK_SHIFT = BLOCK_SHIFT - 6;
+  private static final int NO_MARK = Integer.MAX_VALUE;
+
+  private static final byte LIVE = 1;
+  private static final byte FLAGGED = 2;
 
   private final MissCurves curves;
   private final int levelCount;
   private final Level[] levels;
+  /**
+   * Ints per id in {@link #rec}: the index bits (low, high), then one timestamp per set count;
+   * a power of two, so a record rarely spans two cache lines.
+   */
+  private final int stride;
 
-  // key -> id + 1 (0 = empty bucket)
-  private long[] mapKeys;
-  private int[] mapIds;
+  // key map: table[2b] = key, table[2b + 1] = id + 1 (0 = empty bucket); one cache line per probe
+  private long[] table;
   private int mapMask;
   private int mapShift;
   private int mapSize;
 
   // per id
+  /** What an access reads, in one place: {@code rec[id * stride + 2 + level]} is the key's mark in that level, 0 if none. */
+  private int[] rec;
   private long[] idKey;
-  private long[] idIndexBits;
-  private boolean[] idLive;
-  /** {@code idTime[id * levelCount + level]}: the key's mark in that level, 0 if none. */
-  private int[] idTime;
+  private byte[] idState;
   private int[] freeIds;
   private int freeCount;
   private int idLimit;
+  private int flaggedCount;
 
   /** Counter with {@link #DEFAULT_MAX_ENTRIES} and {@link #DEFAULT_SET_COUNTS}. */
   public StackDistanceCounter() {
@@ -106,15 +140,15 @@ public final class StackDistanceCounter {
   public StackDistanceCounter(int maxEntries, int... setCounts) {
     this.curves = new MissCurves(maxEntries, setCounts);
     this.levelCount = setCounts.length;
+    this.stride = Integer.highestOneBit(2 + levelCount - 1) << 1;
     this.levels = new Level[levelCount];
     for (int i = 0; i < levelCount; i++) {
       levels[i] = new Level(i, setCounts[i], maxEntries / setCounts[i], curves.histograms[i]);
     }
     int ids = 64;
+    rec = new int[ids * stride];
     idKey = new long[ids];
-    idIndexBits = new long[ids];
-    idLive = new boolean[ids];
-    idTime = new int[ids * levelCount];
+    idState = new byte[ids];
     freeIds = new int[ids];
     allocateMap(128);
   }
@@ -129,19 +163,178 @@ public final class StackDistanceCounter {
     curves.merge(other.curves);
   }
 
-  /** Keys currently tracked (with a mark in at least one set count). */
+  /** Keys currently tracked: with a mark in at least one set count. O(ids). */
   public int trackedKeys() {
-    return mapSize;
+    int count = 0;
+    for (int id = 0; id < idLimit; id++) {
+      if ((idState[id] & LIVE) != 0 && hasMark(id)) {
+        count++;
+      }
+    }
+    return count;
   }
 
   /** One lookup of {@code key}, filled on a miss (as every cache geometry would). */
   public void access(long key, long indexBits) {
     int id = findOrAdd(key, indexBits);
     curves.accesses++;
-    int base = id * levelCount;
+    int times = id * stride + 2;
+    int[] r = rec;
+    // One loop body for every set count (a call per set count was not inlined: the JIT found the
+    // method too big once compiled); compaction and holes are the rare paths.
     for (int l = 0; l < levelCount; l++) {
-      levels[l].access(id, base + l, indexBits);
+      Level lv = levels[l];
+      int slot = times + l;
+      int set = (int) (indexBits & lv.setMask);
+      int previous = r[slot];
+      int end = lv.clock[set];
+      if (previous != 0 && previous == end) {
+        lv.histogram[0]++; // the newest mark of its set: depth 1, nothing moves
+        continue;
+      }
+      if (end == lv.capacity - 1) {
+        lv.compact(set);
+        previous = r[slot];
+        end = lv.clock[set];
+      }
+      int distance = NO_MARK;
+      if (previous != 0) {
+        distance = lv.marks[set] - lv.rank(set, previous) + 1;
+      }
+      int removed = lv.holeCount[set] > 0 ? lv.absorbingHole(set, previous) : previous;
+      // timeToId is read only at marked times, so the unmarked slot keeps its stale id
+      if (removed != 0) {
+        lv.unmark(set, removed);
+      } else {
+        lv.marks[set]++;
+      }
+      int now = end + 1;
+      lv.clock[set] = now;
+      lv.mark(set, now);
+      lv.timeToId[(set << lv.timeShift) + now] = id + 1;
+      r[slot] = now;
+      lv.histogram[distance <= lv.maxWays ? distance - 1 : lv.maxWays]++;
     }
+  }
+
+  /** A lookup that misses in every cache of every curve and fills nothing (no stack changes). */
+  public void countMiss() {
+    curves.accesses++;
+    for (Level level : levels) {
+      level.histogram[level.maxWays]++;
+    }
+  }
+
+  /** Ids in use or held for reuse: the cost of an {@link #invalidateWhere} or {@link #flagWhere} scan. */
+  public int heldIds() {
+    return idLimit;
+  }
+
+  /**
+   * One lookup of {@code key} that fills nothing on a miss (a translation that faults): every cache
+   * holding the key hits, every other one misses, and no stack changes. Returns whether that is
+   * exactly what LRU caches of every geometry do: false when, for some set count, the key sits at a
+   * depth {@code d} with {@code 2 ≤ d ≤ maxWays} — the caches of {@code d} ways and more hit and
+   * would move it to the top of its set, the smaller ones miss and stay as they are, and one stack
+   * per set cannot follow both (the counts of this lookup are still exact).
+   */
+  public boolean lookupWithoutFill(long key, long indexBits) {
+    int id = find(key);
+    if (id >= 0) {
+      checkIndexBits(id, key, indexBits);
+    }
+    curves.accesses++;
+    boolean exact = true;
+    for (int l = 0; l < levelCount; l++) {
+      Level level = levels[l];
+      int d = id < 0 ? NO_MARK : level.depth(id);
+      if (d <= level.maxWays) {
+        level.histogram[d - 1]++;
+        exact &= d == 1;
+      } else {
+        level.histogram[level.maxWays]++;
+      }
+    }
+    return exact;
+  }
+
+  /** Whether {@code key} is in some cache of some curve (at depth ≤ maxWays for some set count). */
+  public boolean inSomeCache(long key) {
+    int id = find(key);
+    if (id < 0) {
+      return false;
+    }
+    for (Level level : levels) {
+      if (level.depth(id) <= level.maxWays) {
+        return true;
+      }
+    }
+    return false;
+  }
+
+  /**
+   * Whether caches of one set count disagree about {@code key}: for some set count it sits at a depth
+   * {@code d} with {@code 2 ≤ d ≤ maxWays}, so the caches of {@code d} ways and more hold it and the
+   * smaller ones do not.
+   */
+  public boolean inSomeButNotAllCaches(long key) {
+    int id = find(key);
+    if (id < 0) {
+      return false;
+    }
+    for (Level level : levels) {
+      int d = level.depth(id);
+      if (d >= 2 && d <= level.maxWays) {
+        return true;
+      }
+    }
+    return false;
+  }
+
+  /** Whether {@code key} is tracked (has a mark in some set count). */
+  public boolean contains(long key) {
+    int id = find(key);
+    return id >= 0 && hasMark(id);
+  }
+
+  /** Flags {@code key} if tracked (see the class comment); returns whether it was tracked. */
+  public boolean flag(long key) {
+    int id = find(key);
+    if (id < 0 || !hasMark(id)) {
+      return false;
+    }
+    flagId(id);
+    return true;
+  }
+
+  /** Flags every tracked key that satisfies {@code condition}; returns how many. O(tracked keys). */
+  public int flagWhere(KeyPredicate condition) {
+    int count = 0;
+    for (int id = 0; id < idLimit; id++) {
+      if ((idState[id] & LIVE) != 0 && hasMark(id) && condition.test(idKey[id])) {
+        flagId(id);
+        count++;
+      }
+    }
+    return count;
+  }
+
+  private void flagId(int id) {
+    if ((idState[id] & FLAGGED) == 0) {
+      idState[id] |= FLAGGED;
+      flaggedCount++;
+    }
+  }
+
+  /** Whether {@code key} is tracked and flagged. */
+  public boolean isFlagged(long key) {
+    int id = find(key);
+    return id >= 0 && (idState[id] & FLAGGED) != 0;
+  }
+
+  /** Tracked keys that are flagged. */
+  public int flaggedKeys() {
+    return flaggedCount;
   }
 
   /**
@@ -165,7 +358,19 @@ public final class StackDistanceCounter {
   public int invalidateMatching(long mask, long value) {
     int count = 0;
     for (int id = 0; id < idLimit; id++) {
-      if (idLive[id] && (idKey[id] & mask) == value) {
+      if ((idState[id] & LIVE) != 0 && (idKey[id] & mask) == value) {
+        dropKey(id);
+        count++;
+      }
+    }
+    return count;
+  }
+
+  /** Invalidates every tracked key that satisfies {@code condition}; returns how many. O(tracked keys). */
+  public int invalidateWhere(KeyPredicate condition) {
+    int count = 0;
+    for (int id = 0; id < idLimit; id++) {
+      if ((idState[id] & LIVE) != 0 && condition.test(idKey[id])) {
         dropKey(id);
         count++;
       }
@@ -178,51 +383,56 @@ public final class StackDistanceCounter {
     for (Level level : levels) {
       level.reset();
     }
-    Arrays.fill(mapIds, 0);
+    Arrays.fill(table, 0L);
     mapSize = 0;
-    Arrays.fill(idLive, 0, idLimit, false);
-    Arrays.fill(idTime, 0, idLimit * levelCount, 0);
+    Arrays.fill(idState, 0, idLimit, (byte) 0);
+    Arrays.fill(rec, 0, idLimit * stride, 0);
     idLimit = 0;
     freeCount = 0;
+    flaggedCount = 0;
+  }
+
+  private long indexBitsOf(int id) {
+    int base = id * stride;
+    return (rec[base] & 0xFFFF_FFFFL) | ((long) rec[base + 1] << 32);
   }
 
   private void dropKey(int id) {
-    int base = id * levelCount;
-    long bits = idIndexBits[id];
+    int times = id * stride + 2;
+    int setBits = rec[id * stride];
     for (int l = 0; l < levelCount; l++) {
-      int t = idTime[base + l];
+      int t = rec[times + l];
       if (t != 0) {
-        levels[l].makeHole((int) (bits & levels[l].setMask), t);
-        idTime[base + l] = 0;
+        levels[l].makeHole(setBits & levels[l].setMask, t);
+        rec[times + l] = 0;
       }
     }
     release(id);
   }
 
   private void checkIndexBits(int id, long key, long indexBits) {
-    if (idIndexBits[id] != indexBits) {
+    if (indexBitsOf(id) != indexBits) {
       throw new IllegalArgumentException("key 0x" + Long.toHexString(key) + " came with index bits 0x"
-          + Long.toHexString(indexBits) + " but is tracked with 0x" + Long.toHexString(idIndexBits[id]));
+          + Long.toHexString(indexBits) + " but is tracked with 0x" + Long.toHexString(indexBitsOf(id)));
     }
   }
 
-  /** Called by compaction of level {@code level} for a key whose mark it dropped. */
-  private void maybeRelease(int id, int protectedId) {
-    if (id == protectedId) {
-      return;
-    }
-    int base = id * levelCount;
+  private boolean hasMark(int id) {
+    int times = id * stride + 2;
     for (int l = 0; l < levelCount; l++) {
-      if (idTime[base + l] != 0) {
-        return;
+      if (rec[times + l] != 0) {
+        return true;
       }
     }
-    release(id);
+    return false;
   }
 
   private void release(int id) {
     mapRemove(idKey[id]);
-    idLive[id] = false;
+    if ((idState[id] & FLAGGED) != 0) {
+      flaggedCount--;
+    }
+    idState[id] = 0;
     freeIds[freeCount++] = id;
   }
 
@@ -234,12 +444,12 @@ public final class StackDistanceCounter {
 
   private int find(long key) {
     for (int b = bucket(key); ; b = (b + 1) & mapMask) {
-      int v = mapIds[b];
+      long v = table[2 * b + 1];
       if (v == 0) {
         return -1;
       }
-      if (mapKeys[b] == key) {
-        return v - 1;
+      if (table[2 * b] == key) {
+        return (int) v - 1;
       }
     }
   }
@@ -247,61 +457,84 @@ public final class StackDistanceCounter {
   private int findOrAdd(long key, long indexBits) {
     int b = bucket(key);
     for (; ; b = (b + 1) & mapMask) {
-      int v = mapIds[b];
+      long v = table[2 * b + 1];
       if (v == 0) {
-        break;
+        return add(key, indexBits, b);
       }
-      if (mapKeys[b] == key) {
-        int id = v - 1;
-        if (idIndexBits[id] != indexBits) {
+      if (table[2 * b] == key) {
+        int id = (int) v - 1;
+        int base = id * stride;
+        if (rec[base] != (int) indexBits || rec[base + 1] != (int) (indexBits >>> 32)) {
           checkIndexBits(id, key, indexBits);
         }
         return id;
       }
     }
+  }
+
+  /** Adds {@code key}, absent, whose probe sequence reached the empty bucket {@code b}. */
+  private int add(long key, long indexBits, int b) {
+    int held = mapSize;
     int id = newId();
+    if (mapSize != held) { // newId's sweep removed keys: the probe sequence's first empty slot moved
+      b = bucket(key);
+      while (table[2 * b + 1] != 0) {
+        b = (b + 1) & mapMask;
+      }
+    }
     idKey[id] = key;
-    idIndexBits[id] = indexBits;
-    idLive[id] = true;
-    mapKeys[b] = key;
-    mapIds[b] = id + 1;
-    if (++mapSize * 2 > mapIds.length) {
-      allocateMap(mapIds.length * 2);
+    idState[id] = LIVE;
+    rec[id * stride] = (int) indexBits;
+    rec[id * stride + 1] = (int) (indexBits >>> 32);
+    table[2 * b] = key;
+    table[2 * b + 1] = id + 1;
+    if (++mapSize * 2 > mapMask + 1) {
+      allocateMap((mapMask + 1) * 2);
     }
     return id;
   }
 
+  /**
+   * A free id. Keys whose last mark compaction dropped keep their id (and map entry) until the id
+   * arrays are full: a key that comes back soon costs no map removal and re-insertion. Then one sweep
+   * releases every key without a mark, and the arrays grow only if that freed less than a quarter,
+   * so sweeps cost O(1) per new key and the ids stay within 4/3 of the keys with marks.
+   */
   private int newId() {
+    if (freeCount == 0 && idLimit == idKey.length) {
+      for (int id = 0; id < idLimit; id++) {
+        if ((idState[id] & LIVE) != 0 && !hasMark(id)) {
+          release(id);
+        }
+      }
+      if (freeCount * 4 < idLimit) {
+        int n = idKey.length * 2;
+        rec = Arrays.copyOf(rec, n * stride);
+        idKey = Arrays.copyOf(idKey, n);
+        idState = Arrays.copyOf(idState, n);
+        freeIds = Arrays.copyOf(freeIds, n);
+      }
+    }
     if (freeCount > 0) {
       return freeIds[--freeCount];
-    }
-    if (idLimit == idKey.length) {
-      int n = idKey.length * 2;
-      idKey = Arrays.copyOf(idKey, n);
-      idIndexBits = Arrays.copyOf(idIndexBits, n);
-      idLive = Arrays.copyOf(idLive, n);
-      idTime = Arrays.copyOf(idTime, n * levelCount);
-      freeIds = Arrays.copyOf(freeIds, n);
     }
     return idLimit++;
   }
 
   private void allocateMap(int size) {
-    long[] oldKeys = mapKeys;
-    int[] oldIds = mapIds;
-    mapKeys = new long[size];
-    mapIds = new int[size];
+    long[] old = table;
+    table = new long[2 * size];
     mapMask = size - 1;
     mapShift = 64 - Integer.numberOfTrailingZeros(size);
-    if (oldIds != null) {
-      for (int i = 0; i < oldIds.length; i++) {
-        if (oldIds[i] != 0) {
-          int b = bucket(oldKeys[i]);
-          while (mapIds[b] != 0) {
+    if (old != null) {
+      for (int i = 0; i < old.length; i += 2) {
+        if (old[i + 1] != 0) {
+          int b = bucket(old[i]);
+          while (table[2 * b + 1] != 0) {
             b = (b + 1) & mapMask;
           }
-          mapKeys[b] = oldKeys[i];
-          mapIds[b] = oldIds[i];
+          table[2 * b] = old[i];
+          table[2 * b + 1] = old[i + 1];
         }
       }
     }
@@ -309,37 +542,62 @@ public final class StackDistanceCounter {
 
   private void mapRemove(long key) {
     int hole = bucket(key);
-    while (mapKeys[hole] != key || mapIds[hole] == 0) {
+    while (table[2 * hole] != key || table[2 * hole + 1] == 0) {
       hole = (hole + 1) & mapMask;
     }
     for (int b = (hole + 1) & mapMask; ; b = (b + 1) & mapMask) {
-      if (mapIds[b] == 0) {
+      if (table[2 * b + 1] == 0) {
         break;
       }
-      int home = bucket(mapKeys[b]);
+      int home = bucket(table[2 * b]);
       if (((b - home) & mapMask) >= ((b - hole) & mapMask)) {
-        mapKeys[hole] = mapKeys[b];
-        mapIds[hole] = mapIds[b];
+        table[2 * hole] = table[2 * b];
+        table[2 * hole + 1] = table[2 * b + 1];
         hole = b;
       }
     }
-    mapIds[hole] = 0;
+    table[2 * hole + 1] = 0;
     mapSize--;
   }
 
   // one set count ----------------------------------------------------------------------------------------
 
-  /** The stacks of all sets of one set count. */
+  /**
+   * The stacks of all sets of one set count. Timestamps of a set run 1..capacity-1 (0 = no mark); the
+   * arrays are flat, set {@code s} owning {@code [s << shift, (s + 1) << shift)} of each.
+   */
   private final class Level {
     final int level;
+    final int sets;
     final int setMask;
     final int maxWays;
     final long[] histogram;
-    /** Per set: Fenwick tree over timestamps 1..capacity (index 0 unused). */
-    final int[][] fenwick;
-    /** Per set: id + 1 of the key marked at each time, {@link #HOLE}, or 0. */
-    final int[][] timeToId;
-    /** Per set: max-heap of hole timestamps in {@code [0, holeCount)}. */
+    int capacity;
+    int timeShift;
+    /** log2 of bitmap words per set (0 when the capacity is 64 or less). */
+    int wordShift;
+    /** Blocks of 512 timestamps per set, at least 1. */
+    int blocks;
+    /** Bitmap words per block: 8, or the words of a whole set when it has fewer. */
+    int wordsPerBlock;
+    /** Mark bitmap: bit {@code t & 63} of word {@code (set << wordShift) + (t >>> 6)}. */
+    long[] bits;
+    /**
+     * Per set and block, the set's marks in the blocks before it: {@code [set * blocks + b]}, valid for
+     * the blocks up to the clock's (a block's entry is written when the clock enters it).
+     */
+    int[] blockPrefix;
+    /**
+     * Per bitmap word, the marks in the earlier words of its block: {@code [(set << wordShift) + w]},
+     * valid up to the clock's word (written when the clock enters it).
+     */
+    int[] wordPrefix;
+    /**
+     * id + 1 of the key marked at each time, or {@link #HOLE}: {@code [(set << timeShift) + t]}. Read
+     * only at marked times; an unmarked time keeps whatever it held.
+     */
+    int[] timeToId;
+    /** Per set: max-heap of hole timestamps in {@code [0, holeCount)}, grown on demand. */
     final int[][] holeHeap;
     final int[] holeCount;
     final int[] clock;
@@ -347,130 +605,155 @@ public final class StackDistanceCounter {
 
     Level(int level, int sets, int maxWays, long[] histogram) {
       this.level = level;
+      this.sets = sets;
       this.setMask = sets - 1;
       this.maxWays = maxWays;
       this.histogram = histogram;
-      int capacity = Math.min(MIN_CAPACITY, Integer.highestOneBit(Math.max(1, GROWTH * maxWays - 1)) << 1);
-      fenwick = new int[sets][capacity + 1];
-      timeToId = new int[sets][capacity + 1];
-      holeHeap = new int[sets][capacity];
+      allocate(Math.min(MIN_CAPACITY, capacityFor(maxWays)));
+      holeHeap = new int[sets][];
       holeCount = new int[sets];
       clock = new int[sets];
       marks = new int[sets];
     }
 
-    void access(int id, int slot, long indexBits) {
-      int set = (int) (indexBits & setMask);
-      int[] times = idTime;
-      int previous = times[slot];
-      if (previous != 0 && previous == clock[set]) {
-        histogram[0]++; // the newest mark of its set: depth 1, nothing moves
-        return;
+    /** Capacity after compacting to {@code k} marks: a power of two ≥ 2k, leaving room for at least one more. */
+    private int capacityFor(int k) {
+      int needed = Math.max(GROWTH * k, k + 2);
+      return Integer.highestOneBit(needed - 1) << 1;
+    }
+
+    private void allocate(int newCapacity) {
+      capacity = newCapacity;
+      timeShift = Integer.numberOfTrailingZeros(newCapacity);
+      wordShift = Math.max(0, timeShift - 6);
+      blocks = Math.max(1, newCapacity >>> BLOCK_SHIFT);
+      wordsPerBlock = Math.min(1 << WORDS_PER_BLOCK_SHIFT, 1 << wordShift);
+      bits = new long[sets << wordShift];
+      blockPrefix = new int[sets * blocks];
+      wordPrefix = new int[sets << wordShift];
+      timeToId = new int[sets << timeShift];
+    }
+
+    /**
+     * The mark an access of the key marked at {@code previous} removes: the shallowest hole if it is
+     * above the key (it absorbs the shift, and the key's old position becomes a hole), else the key's
+     * own mark.
+     */
+    private int absorbingHole(int set, int previous) {
+      int hole = holeHeap[set][0];
+      if (hole <= previous) {
+        return previous;
       }
-      int[] tree = fenwick[set];
-      if (clock[set] == tree.length - 1) {
-        compact(set, id);
-        tree = fenwick[set];
-        previous = times[slot];
-      }
-      int[] ids = timeToId[set];
-      int distance = Integer.MAX_VALUE;
+      popHole(set);
       if (previous != 0) {
-        int before = 0;
-        for (int i = previous; i > 0; i -= i & -i) {
-          before += tree[i];
+        timeToId[(set << timeShift) + previous] = HOLE;
+        pushHole(set, previous);
+      }
+      return hole;
+    }
+
+    /** Depth of the key's mark in its set, {@link #NO_MARK} if it has none. */
+    int depth(int id) {
+      int t = rec[id * stride + 2 + level];
+      if (t == 0) {
+        return NO_MARK;
+      }
+      int set = rec[id * stride] & setMask;
+      return marks[set] - rank(set, t) + 1;
+    }
+
+    /** Marks of {@code set} at times ≤ t (t ≤ the set's clock): two prefix counts and one popcount. */
+    private int rank(int set, int t) {
+      int word = (set << wordShift) + (t >>> 6);
+      return blockPrefix[set * blocks + (t >>> BLOCK_SHIFT)] + wordPrefix[word]
+          + Long.bitCount(bits[word] & (-1L >>> (63 - (t & 63))));
+    }
+
+    /** Sets the mark of the newest time {@code now}; the caller has counted it in {@code marks}. */
+    private void mark(int set, int now) {
+      int word = (set << wordShift) + (now >>> 6);
+      bits[word] |= 1L << now;
+      if ((now & 63) == 0) { // the clock enters a new word (and maybe a new block)
+        int before = marks[set] - 1;
+        int block = set * blocks + (now >>> BLOCK_SHIFT);
+        if ((now & ((1 << BLOCK_SHIFT) - 1)) == 0) {
+          blockPrefix[block] = before;
         }
-        distance = marks[set] - before + 1;
+        wordPrefix[word] = before - blockPrefix[block];
       }
-      int removed = previous;
-      if (holeCount[set] > 0) {
-        int hole = holeHeap[set][0];
-        if (hole > previous) { // the shallowest hole is above the key: it absorbs the shift
-          popHole(set);
-          removed = hole;
-          if (previous != 0) {
-            ids[previous] = HOLE;
-            pushHole(set, previous);
-          }
-        }
+    }
+
+    /** Removes the mark at {@code t}. */
+    private void unmark(int set, int t) {
+      int word = t >>> 6;
+      int wordBase = set << wordShift;
+      bits[wordBase + word] &= ~(1L << t);
+      // Every later word of the block, and every later block, loses one mark before it. Fixed trip
+      // counts (words and blocks beyond the clock's are rewritten when the clock enters them) keep the
+      // loop branches predictable.
+      int inBlock = word & (wordsPerBlock - 1);
+      int first = wordBase + word - inBlock;
+      for (int k = 0; k < wordsPerBlock; k++) {
+        wordPrefix[first + k] -= (inBlock - k) >>> 31;
       }
-      int end = clock[set];
-      if (removed != 0) {
-        for (int i = removed; i <= end; i += i & -i) {
-          tree[i]--;
-        }
-        ids[removed] = 0; // the absorbing hole's time, or the key's own old time
-      } else {
-        marks[set]++;
+      int base = set * blocks;
+      int block = t >>> BLOCK_SHIFT;
+      for (int b = 0; b < blocks; b++) {
+        blockPrefix[base + b] -= (block - b) >>> 31;
       }
-      // Append the mark at the new time: node now covers (now - lowbit(now), now], the new mark plus
-      // its child nodes, all already up to date. Amortized O(1) (nodes above the clock are unbuilt).
-      int now = end + 1;
-      clock[set] = now;
-      int node = 1;
-      int low = now - (now & -now);
-      for (int i = now - 1; i > low; i -= i & -i) {
-        node += tree[i];
-      }
-      tree[now] = node;
-      ids[now] = id + 1;
-      times[slot] = now;
-      histogram[distance <= maxWays ? distance - 1 : maxWays]++;
     }
 
     void makeHole(int set, int time) {
-      timeToId[set][time] = HOLE;
+      timeToId[(set << timeShift) + time] = HOLE;
       pushHole(set, time);
     }
 
     /**
      * Renumbers the newest {@code min(marks, maxWays)} marks of {@code set} to {@code 1..k}, drops the
-     * older ones, grows the arrays to a capacity of at least 2k and rebuilds tree and hole heap.
+     * older ones, grows the level to a capacity of at least 4k and rebuilds bitmap, block tree and hole
+     * heap.
      */
-    private void compact(int set, int currentId) {
-      int[] ids = timeToId[set];
-      int end = clock[set];
+    private void compact(int set) {
+      int base = set << timeShift;
+      int wordBase = set << wordShift;
+      int words = 1 << wordShift;
       int keep = Math.min(marks[set], maxWays);
       int skip = marks[set] - keep;
-      int[] times = idTime;
+      int[] times = rec;
+      int[] ids = timeToId;
       int written = 0;
-      for (int t = 1; t <= end; t++) {
-        int v = ids[t];
-        if (v == 0) {
-          continue;
-        }
-        ids[t] = 0;
-        if (skip > 0) {
-          skip--;
-          if (v > 0) {
-            times[(v - 1) * levelCount + level] = 0;
-            maybeRelease(v - 1, currentId);
+      for (int w = 0; w < words; w++) {
+        long word = bits[wordBase + w];
+        while (word != 0) {
+          int t = (w << 6) | Long.numberOfTrailingZeros(word);
+          word &= word - 1;
+          int v = ids[base + t];
+          if (skip > 0) {
+            skip--;
+            if (v > 0) {
+              times[(v - 1) * stride + 2 + level] = 0; // a key without marks is released lazily (newId)
+            }
+            continue;
           }
-          continue;
+          // written ≤ t: the slot was read already (earlier time) or is this one
+          ids[base + ++written] = v;
+          if (v > 0) {
+            times[(v - 1) * stride + 2 + level] = written;
+          }
         }
-        ids[++written] = v;
-        if (v > 0) {
-          times[(v - 1) * levelCount + level] = written;
-        }
       }
-      int capacity = fenwick[set].length - 1;
-      if (GROWTH * written > capacity) {
-        capacity = Integer.highestOneBit(GROWTH * written - 1) << 1;
-        timeToId[set] = ids = Arrays.copyOf(ids, capacity + 1);
-        fenwick[set] = new int[capacity + 1];
-        holeHeap[set] = new int[capacity];
+      if (capacityFor(written) > capacity) {
+        grow(capacityFor(written));
       }
-      // Nodes 1..written: every time is marked, so node i counts lowbit(i). Higher nodes are unbuilt.
-      int[] tree = fenwick[set];
-      for (int t = 1; t <= written; t++) {
-        tree[t] = t & -t;
-      }
+      fillMarks(set, written);
+      rebuildBlockPrefix(set);
       // Descending times form a valid max-heap.
-      int[] heap = holeHeap[set];
+      base = set << timeShift;
       int holes = 0;
       for (int t = written; t >= 1; t--) {
-        if (ids[t] == HOLE) {
-          heap[holes++] = t;
+        if (timeToId[base + t] == HOLE) {
+          ensureHeap(set, holes + 1);
+          holeHeap[set][holes++] = t;
         }
       }
       holeCount[set] = holes;
@@ -478,11 +761,64 @@ public final class StackDistanceCounter {
       marks[set] = written;
     }
 
-    /** O(sets): tree nodes and times above the clock are never read before they are rewritten. */
+    /** Moves every set into arrays of {@code newCapacity} timestamps per set. */
+    private void grow(int newCapacity) {
+      long[] oldBits = bits;
+      int[] oldIds = timeToId;
+      int oldTimeShift = timeShift;
+      int oldWords = 1 << wordShift;
+      int oldWordShift = wordShift;
+      int oldCapacity = capacity;
+      allocate(newCapacity);
+      for (int s = 0; s < sets; s++) {
+        System.arraycopy(oldIds, s << oldTimeShift, timeToId, s << timeShift, oldCapacity);
+        System.arraycopy(oldBits, s << oldWordShift, bits, s << wordShift, oldWords);
+        rebuildBlockPrefix(s);
+      }
+    }
+
+    /** Marks exactly the times 1..count of {@code set}. */
+    private void fillMarks(int set, int count) {
+      int wordBase = set << wordShift;
+      int words = 1 << wordShift;
+      for (int w = 0; w < words; w++) {
+        int first = Math.max(1, w << 6);
+        int last = Math.min(count, (w << 6) + 63);
+        long word = 0;
+        if (first <= last) {
+          word = (-1L >>> (63 - (last & 63))) & (-1L << (first & 63));
+        }
+        bits[wordBase + w] = word;
+      }
+    }
+
+    private void rebuildBlockPrefix(int set) {
+      int wordBase = set << wordShift;
+      int count = 0;
+      for (int b = 0; b < blocks; b++) {
+        blockPrefix[set * blocks + b] = count;
+        int inBlock = 0;
+        for (int w = 0; w < wordsPerBlock; w++) {
+          wordPrefix[wordBase + b * wordsPerBlock + w] = inBlock;
+          inBlock += Long.bitCount(bits[wordBase + b * wordsPerBlock + w]);
+        }
+        count += inBlock;
+      }
+    }
+
+    /** O(sets × words): every mark goes, so later marks start from an empty bitmap. */
     void reset() {
       Arrays.fill(holeCount, 0);
       Arrays.fill(clock, 0);
       Arrays.fill(marks, 0);
+      Arrays.fill(bits, 0L);
+    }
+
+    private void ensureHeap(int set, int size) {
+      int[] heap = holeHeap[set];
+      if (heap == null || heap.length < size) {
+        holeHeap[set] = heap == null ? new int[Math.max(8, size)] : Arrays.copyOf(heap, Math.max(size, 2 * heap.length));
+      }
     }
 
     private void popHole(int set) {
@@ -510,6 +846,7 @@ public final class StackDistanceCounter {
     }
 
     private void pushHole(int set, int time) {
+      ensureHeap(set, holeCount[set] + 1);
       int[] heap = holeHeap[set];
       int i = holeCount[set]++;
       while (i > 0) {

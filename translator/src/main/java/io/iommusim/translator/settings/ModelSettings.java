@@ -45,6 +45,12 @@ public final class ModelSettings implements java.io.Serializable {
   public final boolean irBlockCompat;
   /** {@code iec.*}: the interrupt-entry cache; entries = 0 disables it. */
   public final CacheSettings iec;
+  /** {@code mrc.enabled}: compute the IOTLB miss-ratio curves (table mrc). */
+  public final boolean mrcEnabled;
+  /** {@code mrc.max_entries}: the largest cache on the curves. */
+  public final int mrcMaxEntries;
+  /** {@code mrc.sets} with 1 (fully associative) added: ascending, distinct powers of two ≤ mrcMaxEntries. */
+  private final int[] mrcSetCounts;
 
   public ModelSettings(Settings s) {
     this.source = s;
@@ -97,6 +103,41 @@ public final class ModelSettings implements java.io.Serializable {
     this.irTableEntries = irte;
     this.irBlockCompat = bool(s, "ir.block_compat");
     this.iec = CacheSettings.parse(s, "iec", true);
+    this.mrcEnabled = bool(s, "mrc.enabled");
+    this.mrcMaxEntries = intIn(s, "mrc.max_entries", 1, 1 << 20);
+    this.mrcSetCounts = setCounts(s, "mrc.sets", mrcMaxEntries);
+  }
+
+  /** {@code mrc.sets} with 1 added, ascending (a fresh copy). */
+  public int[] mrcSetCounts() {
+    return mrcSetCounts.clone();
+  }
+
+  private static int[] setCounts(Settings s, String key, int maxEntries) {
+    java.util.TreeSet<Integer> counts = new java.util.TreeSet<>();
+    counts.add(1); // the fully associative curve is the one-set curve, always there
+    String text = s.get(key);
+    if (!text.isEmpty()) {
+      for (String part : text.split(",", -1)) {
+        String t = part.trim();
+        long v;
+        try {
+          v = Long.parseLong(t);
+        } catch (NumberFormatException e) {
+          throw new SettingsException(key + ": '" + t + "' is not an integer");
+        }
+        if (v < 1 || Long.bitCount(v) != 1) {
+          throw new SettingsException(key + ": " + v + " is not a power of two");
+        }
+        if (v > maxEntries) {
+          throw new SettingsException(key + ": " + v + " sets exceed mrc.max_entries (" + maxEntries + ")");
+        }
+        if (!counts.add((int) v) && v != 1) {
+          throw new SettingsException(key + ": " + v + " is listed twice");
+        }
+      }
+    }
+    return counts.stream().mapToInt(Integer::intValue).toArray();
   }
 
   public static ModelSettings defaults() {

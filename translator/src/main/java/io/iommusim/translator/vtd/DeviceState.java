@@ -18,6 +18,10 @@ final class DeviceState {
   int domainId = -1;
   /** Statistics cell of (unit, sid, domainId); null until the device's first DMA in this context. */
   StatsCell cell;
+  /** mrc: the device's curve counter and the unit's (null when the unit curve is shared or not computed). */
+  ScopeCounter curve;
+  ScopeCounter unitCurve;
+  boolean curvesResolved;
 
   DeviceState(int unit, int sid, TranslationCaches caches, Iotlb deviceTlb) {
     this.unit = unit;

@@ -15,6 +15,11 @@ final class DomainState {
   final List<TranslationCaches> cacheSets = new ArrayList<>(2);
   /** ATS devices (with a device TLB) that have been attached to this domain in this replay. */
   final List<DeviceState> atsDevices = new ArrayList<>(1);
+  /** Every device that has been attached to this domain in this replay (mrc: whose curves hold its tags). */
+  final List<DeviceState> devices = new ArrayList<>(2);
+  /** mrc: the domain's curve counter, null when its curve is another scope's (see MrcPlan). */
+  ScopeCounter curve;
+  boolean curveResolved;
   /** invalidation.mode=lazy: unmaps in the flush queue, and when the queue's timer fires (MAX_VALUE = idle). */
   int lazyQueued;
   long lazyDeadline = Long.MAX_VALUE;
@@ -33,6 +38,15 @@ final class DomainState {
       }
     }
     atsDevices.add(d);
+  }
+
+  void addDevice(DeviceState d) {
+    for (DeviceState existing : devices) {
+      if (existing == d) {
+        return;
+      }
+    }
+    devices.add(d);
   }
 
   void addCacheSet(TranslationCaches c) {

@@ -14,6 +14,8 @@ public final class Iotlb {
   private static final int DOMAIN_SHIFT = 47;
   private static final int SIZE_SHIFT = 45;
   private static final long VPN_MASK = (1L << SIZE_SHIFT) - 1;
+  /** The bits of a tag that hold the domain. */
+  static final long DOMAIN_FIELD = -1L << DOMAIN_SHIFT;
 
   final TagCache cache;
   final byte[] perm;

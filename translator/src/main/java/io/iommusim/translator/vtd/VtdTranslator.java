@@ -36,6 +36,7 @@ import io.iommusim.translator.FaultSink;
 import io.iommusim.translator.ReplayException;
 import io.iommusim.translator.ir.InterruptRemapper;
 import io.iommusim.translator.ir.MsiAddress;
+import io.iommusim.translator.mrc.MrcPlan;
 import io.iommusim.translator.pagetable.IoPageTable;
 import io.iommusim.translator.settings.ModelSettings;
 import io.iommusim.translator.settings.ModelSettings.InvalidationMode;
@@ -99,6 +100,8 @@ public final class VtdTranslator {
   private int msiDomain;
 
   private DeviceState lastDevice;
+  /** mrc.enabled: the miss-ratio curves; null when disabled (the translation path then does no curve work). */
+  private final IotlbCurves curves;
 
   // results of the last translation, read by the DMA splitting loop
   private int lastPageCode;
@@ -109,6 +112,15 @@ public final class VtdTranslator {
    *     whether the trace has inv_* events: {@link ModelSettings#invalidationFor})
    */
   public VtdTranslator(ModelSettings settings, FaultSink faults, BusPresence buses, InvalidationMode mode) {
+    this(settings, faults, buses, mode, MrcPlan.everything());
+  }
+
+  /**
+   * @param mode the invalidation mode in force (see the 4-argument form)
+   * @param plan which miss-ratio curves this replay computes or shares ({@link ContextTimeline#mrcPlan});
+   *     {@link MrcPlan#everything()} when the translator replays the whole trace
+   */
+  public VtdTranslator(ModelSettings settings, FaultSink faults, BusPresence buses, InvalidationMode mode, MrcPlan plan) {
     if (mode == InvalidationMode.AUTO) {
       throw new IllegalArgumentException("resolve invalidation.mode=auto first (ModelSettings.invalidationFor)");
     }
@@ -126,6 +138,7 @@ public final class VtdTranslator {
     this.lookupNs = settings.iotlbLookupNs + settings.contextCacheLookupNs;
     this.pscLookupNs = settings.pscLookupNs;
     this.eventsByKind = stats.eventsByKind();
+    this.curves = settings.mrcEnabled ? new IotlbCurves(settings, plan) : null;
   }
 
   /** A partition's translator; invalidation.mode=auto is taken as strict (see the 4-argument form). */
@@ -372,6 +385,7 @@ public final class VtdTranslator {
       dev.passthrough = false;
       dev.domain = domain(e.unit, e.domain);
       dev.domain.addCacheSet(dev.caches);
+      dev.domain.addDevice(dev);
       if (dev.deviceTlb != null) {
         dev.domain.addAtsDevice(dev);
       }
@@ -396,6 +410,9 @@ public final class VtdTranslator {
       dev.caches.invalidateContext(dev.sid);
       if (old != null) {
         dev.caches.invalidateDomain(old.domain);
+        if (curves != null) {
+          curves.contextChanged(dev, old);
+        }
       }
       if (dev.deviceTlb != null) {
         dev.deviceTlb.clear();
@@ -449,6 +466,13 @@ public final class VtdTranslator {
    */
   private void removedOrChanged(DomainState dom, long start, long end, long tsNs) {
     boolean strict = mode == InvalidationMode.STRICT;
+    if (curves != null) {
+      if (strict) {
+        curves.invalidateRange(dom, start, end);
+      } else {
+        curves.markStale(dom, start, end);
+      }
+    }
     for (int i = 0; i < dom.cacheSets.size(); i++) {
       Iotlb iotlb = dom.cacheSets.get(i).iotlb;
       if (strict) {
@@ -517,6 +541,9 @@ public final class VtdTranslator {
     for (int i = 0; i < dom.cacheSets.size(); i++) {
       dom.cacheSets.get(i).invalidateDomain(dom.domain);
     }
+    if (curves != null) {
+      curves.invalidateDomain(dom);
+    }
     for (int i = 0; i < dom.atsDevices.size(); i++) {
       DeviceState d = dom.atsDevices.get(i);
       d.deviceTlb.clear();
@@ -571,6 +598,9 @@ public final class VtdTranslator {
     for (int i = 0; i < dom.cacheSets.size(); i++) {
       dom.cacheSets.get(i).invalidateRange(dom.domain, start, end);
     }
+    if (curves != null) {
+      curves.invalidateRange(dom, start, end);
+    }
   }
 
   // ---- trace invalidations ----------------------------------------------------------------------
@@ -579,12 +609,18 @@ public final class VtdTranslator {
     switch (e.granularity) {
       case GLOBAL:
         forEachCacheSet(e.unit, c -> c.clearTranslations());
+        if (curves != null) {
+          curves.clearUnit(e.unit);
+        }
         break;
       case DOMAIN: {
         requireDomain(e);
         DomainState dom = domain(e.unit, e.domain);
         for (TranslationCaches c : dom.cacheSets) {
           c.invalidateDomain(dom.domain);
+        }
+        if (curves != null) {
+          curves.invalidateDomain(dom);
         }
         dom.stats.counters[DomainCounter.INV_IOTLB_DOMAIN.ordinal()]++;
         break;
@@ -596,6 +632,9 @@ public final class VtdTranslator {
           // 2^am pages cover the whole 64-bit space: the domain's entries all go
           for (TranslationCaches c : dom.cacheSets) {
             c.invalidateDomain(dom.domain);
+          }
+          if (curves != null) {
+            curves.invalidateDomain(dom);
           }
         } else {
           long start = e.addr & -pageSelectiveSpan(e.am);
@@ -832,6 +871,9 @@ public final class VtdTranslator {
       lastPageCode = iotlb.sizeCode[slot];
       if ((iotlb.perm[slot] & need) == 0) {
         fault(dev, cell, iova, write, ts, seq, pasid, write ? FaultReason.PTE_WRITE_NOT_SET : FaultReason.PTE_READ_NOT_SET, latency);
+        if (curves != null) {
+          curves.hit(dev, dom, domainId, iova, need, iotlb, slot);
+        }
         return;
       }
       long staleSince = iotlb.staleSince[slot];
@@ -842,12 +884,20 @@ public final class VtdTranslator {
         atc.insert(0, iova, lastPageCode, iotlb.perm[slot], iotlb.stamp[slot], staleSince);
       }
       record(cell, latency);
+      // the curves last, where least else is live: this call is never taken with curves off, and
+      // earlier in the hit path its pending state alone cost the hit path ~8 % (JMH)
+      if (curves != null) {
+        curves.hit(dev, dom, domainId, iova, need, iotlb, slot);
+      }
       return;
     }
     k[IOTLB_MISSES.ordinal()]++;
     int walkNs = walk(dom, domainId, c, iova, need, k);
     latency += walkNs;
     cell.walkLatency.recordValue(walkNs);
+    if (curves != null) {
+      curves.walked(dev, dom, domainId, iova, walkFault == NO_FAULT, lastPageCode);
+    }
     if (walkFault != NO_FAULT) {
       fault(dev, cell, iova, write, ts, seq, pasid, write ? FaultReason.PTE_WRITE_NOT_SET : FaultReason.PTE_READ_NOT_SET, latency);
       return;
@@ -968,6 +1018,12 @@ public final class VtdTranslator {
       DomainCell cell = d.stats;
       cell.counters[DomainCounter.PAGE_TABLE_PAGES.ordinal()] = d.pageTable.tables();
     });
+    if (curves != null && !curvesFinished) {
+      curves.finish(stats);
+      curvesFinished = true;
+    }
     return stats;
   }
+
+  private boolean curvesFinished;
 }

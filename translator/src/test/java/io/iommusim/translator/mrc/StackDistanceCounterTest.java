@@ -214,4 +214,70 @@ class StackDistanceCounterTest {
     assertThrows(IllegalArgumentException.class, () -> c.curves().misses(2, 1));
     assertThrows(IllegalArgumentException.class, () -> c.curves().misses(1, 9));
   }
+
+  @Test
+  void lookupWithoutFillCountsAndReportsWhetherEveryCacheAgrees() {
+    StackDistanceCounter c = fa();
+    access(c, A, B);
+    // A at depth 2: 2+ ways hit, 1 way misses; no cache changes, so the stacks cannot follow the hits
+    assertFalse(c.lookupWithoutFill(A, A));
+    // B at depth 1 (A did not move): every cache hits
+    assertTrue(c.lookupWithoutFill(B, B));
+    // C is in no cache: every cache misses
+    assertTrue(c.lookupWithoutFill(C, C));
+    c.countMiss();
+    assertEquals(6, c.curves().accesses());
+    // A cold, B cold, A: d=2, B: d=1, C and the counted miss: past every size
+    assertArrayEquals(new long[] {1, 1, 0, 0, 0, 0, 0, 0, 4}, c.curves().histogram(1));
+    access(c, A); // still at depth 2: nothing moved
+    assertEquals(2, c.curves().histogram(1)[1]);
+  }
+
+  @Test
+  void presenceQueries() {
+    StackDistanceCounter c = new StackDistanceCounter(2, 1, 2);
+    access(c, A, B, C); // FA stack C B A (A at depth 3 > 2 ways); sets of 2: odd keys A C, even B
+    assertTrue(c.inSomeCache(C));
+    assertFalse(c.inSomeButNotAllCaches(C)); // depth 1 everywhere
+    assertTrue(c.inSomeButNotAllCaches(B)); // depth 2 fully associative: only the 2-entry cache
+    // A: depth 3 fully associative (no cache), depth 2 in its set of 2, which has 1 way: no cache
+    assertFalse(c.inSomeCache(A));
+    assertFalse(c.inSomeCache(D));
+    assertTrue(c.contains(B));
+    assertFalse(c.contains(D));
+  }
+
+  @Test
+  void flagsLastUntilTheKeyLeaves() {
+    StackDistanceCounter c = fa();
+    access(c, A, B, C);
+    assertTrue(c.flag(A));
+    assertFalse(c.flag(D)); // not tracked
+    assertEquals(2, c.flagWhere(k -> k >= B)); // B and C
+    assertEquals(3, c.flaggedKeys());
+    access(c, A); // an access keeps the flag
+    assertTrue(c.isFlagged(A));
+    c.invalidate(B, B);
+    assertFalse(c.isFlagged(B));
+    assertEquals(2, c.flaggedKeys());
+    assertEquals(1, c.invalidateWhere(k -> k == C));
+    assertEquals(1, c.flaggedKeys());
+    c.invalidateAll();
+    assertEquals(0, c.flaggedKeys());
+    assertFalse(c.isFlagged(A));
+  }
+
+  @Test
+  void heldIdsStayBoundedOverManyDistinctKeys() {
+    StackDistanceCounter c = new StackDistanceCounter(64, 1, 8);
+    for (long k = 0; k < 200_000; k++) {
+      c.access(k * 7919, k);
+    }
+    // marks: at most nextPow2(2 * maxWays) per set (128 fully associative, 8 x 16 with 8 sets);
+    // held ids stay within a small multiple of that however many keys went by
+    assertTrue(c.trackedKeys() <= 128 + 128, "tracked " + c.trackedKeys());
+    assertTrue(c.heldIds() <= 4 * 256, "held " + c.heldIds());
+    c.access(199_999L * 7919, 199_999);
+    assertEquals(1, c.curves().histogram(1)[0]);
+  }
 }

@@ -131,4 +131,30 @@ class ModelSettingsTest {
     assertTrue(error("iec.policy", "mru").startsWith("iec.policy"));
     assertTrue(error("iec.ways", "3").startsWith("iec"));
   }
+
+  @Test
+  void missRatioCurveSettings() {
+    ModelSettings m = ModelSettings.defaults();
+    assertTrue(m.mrcEnabled);
+    assertEquals(4096, m.mrcMaxEntries);
+    org.junit.jupiter.api.Assertions.assertArrayEquals(new int[] {1, 8, 16, 64}, m.mrcSetCounts());
+    // 1 (fully associative) is always there; any order
+    org.junit.jupiter.api.Assertions.assertArrayEquals(new int[] {1, 4, 32}, with("mrc.sets", "32, 4").mrcSetCounts());
+    org.junit.jupiter.api.Assertions.assertArrayEquals(new int[] {1}, with("mrc.sets", "").mrcSetCounts());
+    assertTrue(!with("mrc.enabled", "false").mrcEnabled);
+    assertTrue(error("mrc.enabled", "on").startsWith("mrc.enabled"));
+    assertTrue(error("mrc.max_entries", "0").startsWith("mrc.max_entries"));
+    assertTrue(error("mrc.max_entries", "2097152").startsWith("mrc.max_entries"));
+    String msg = error("mrc.sets", "8,12");
+    assertTrue(msg.startsWith("mrc.sets") && msg.contains("12"), msg);
+    assertTrue(error("mrc.sets", "8,8").startsWith("mrc.sets"));
+    assertTrue(error("mrc.sets", "eight").startsWith("mrc.sets"));
+    msg = assertThrows(SettingsException.class, () -> new ModelSettings(Settings.defaults()
+        .with(Map.of("mrc.max_entries", "32", "mrc.sets", "64"), "test"))).getMessage();
+    assertTrue(msg.startsWith("mrc.sets") && msg.contains("mrc.max_entries"), msg);
+    // every mrc setting enters the config id
+    for (String kv : new String[] {"mrc.enabled=false", "mrc.max_entries=128", "mrc.sets=1,2"}) {
+      assertTrue(!Settings.defaults().configId().equals(Settings.defaults().with(kv, "t").configId()), kv);
+    }
+  }
 }

@@ -85,4 +85,34 @@ class ReplayStatsTest {
     yx.merge(sample(1));
     assertArrayEquals(xy.toBytes(), yx.toBytes());
   }
+
+  @Test
+  void missRatioCurvesRoundTripAndMergeAsAUnion() {
+    io.iommusim.translator.mrc.StackDistanceCounter counter = new io.iommusim.translator.mrc.StackDistanceCounter(4, 1, 2);
+    for (long k : new long[] {1, 2, 1, 3, 1}) {
+      counter.access(k, k);
+    }
+    io.iommusim.translator.mrc.CurveKey device = io.iommusim.translator.mrc.CurveKey.ofDevice(0, 0x300);
+    io.iommusim.translator.mrc.CurveKey domain = io.iommusim.translator.mrc.CurveKey.ofDomain(0, 1);
+    io.iommusim.translator.mrc.CurveKey unit = io.iommusim.translator.mrc.CurveKey.ofUnit(1);
+    ReplayStats a = sample(1);
+    a.putCurve(device, counter.curves(), 2);
+    a.putAlias(domain, device);
+    ReplayStats b = sample(2);
+    b.putCurve(unit, new io.iommusim.translator.mrc.MissCurves(4, 1, 2), 0);
+    ReplayStats t = ReplayStats.fromBytes(a.toBytes());
+    assertEquals(2, t.mrc().size());
+    ReplayStats.MrcCurve d = t.mrc().get(domain);
+    assertEquals(device, d.source());
+    assertEquals(2, d.divergentLookups());
+    assertArrayEquals(counter.curves().toLongArray(), d.curves().toLongArray());
+    // 5 accesses: 1, 2, 3 cold; 1 at depth 2, then depth 2 (3 above it): misses with 1 entry: 5
+    assertEquals(5, d.curves().misses(1, 1));
+    assertEquals(3, d.curves().misses(1, 2));
+    t.merge(b);
+    // table order: unit 0 (domain, device), then unit 1
+    assertEquals(List.of(domain, device, unit), new java.util.ArrayList<>(t.mrc().keySet()));
+    // a curve is computed by one partition only: the same key twice is an error, not a sum
+    org.junit.jupiter.api.Assertions.assertThrows(IllegalStateException.class, () -> t.merge(ReplayStats.fromBytes(a.toBytes())));
+  }
 }

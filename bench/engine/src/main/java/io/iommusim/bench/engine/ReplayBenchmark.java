@@ -4,6 +4,7 @@ import io.iommusim.trace.EventKind;
 import io.iommusim.trace.TraceEvent;
 import io.iommusim.trace.Granularity;
 import io.iommusim.translator.FaultSink;
+import io.iommusim.translator.mrc.MrcPlan;
 import io.iommusim.translator.ir.IrCounter;
 import io.iommusim.translator.settings.ModelSettings;
 import io.iommusim.translator.settings.Settings;
@@ -12,6 +13,7 @@ import io.iommusim.translator.stats.DeviceCounter;
 import io.iommusim.translator.stats.DomainCell;
 import io.iommusim.translator.stats.DomainCounter;
 import io.iommusim.translator.stats.StatsCell;
+import io.iommusim.translator.vtd.BusPresence;
 import io.iommusim.translator.vtd.VtdTranslator;
 import java.util.Map;
 import java.util.SplittableRandom;
@@ -46,6 +48,10 @@ import org.openjdk.jmh.annotations.Warmup;
  * latencies. Each scenario checks in its setup that it measures what its name says (hit and miss
  * ratios, entries read per walk, no faults), so a model change cannot silently turn a miss benchmark
  * into a hit benchmark.
+ *
+ * <p>{@code mrc} ({@code mrc.enabled}, default {@code false} here so the figures stay comparable with
+ * the ones before the miss-ratio curves existed): {@code -p mrc=true} adds the curve computation
+ * (one device in one domain: one shared curve counter, default geometry) to every IOTLB lookup.
  */
 @BenchmarkMode(Mode.Throughput)
 @OutputTimeUnit(TimeUnit.MICROSECONDS)
@@ -60,6 +66,12 @@ public class ReplayBenchmark {
   static final int SID = 0x0100; // 01:00.0
   static final int DOMAIN = 1;
   static final int DMA_BYTES = 64;
+
+  /**
+   * The miss-ratio-curve plan simulate derives for this attach graph: the unit, domain and device
+   * curves are one, computed by one counter.
+   */
+  static final MrcPlan ONE_DEVICE_ONE_DOMAIN = new MrcPlan.Builder().addAttach(UNIT, SID, DOMAIN).build(true);
 
   /** Translator, settings and events common to both scenarios. */
   abstract static class Scenario {
@@ -86,7 +98,8 @@ public class ReplayBenchmark {
 
     void build() {
       ModelSettings settings = new ModelSettings(Settings.defaults().with(settings(), getClass().getSimpleName()));
-      translator = new VtdTranslator(settings, FaultSink.DISCARD);
+      translator = new VtdTranslator(settings, FaultSink.DISCARD, BusPresence.local(), settings.invalidationFor(false),
+          ONE_DEVICE_ONE_DOMAIN);
       TraceEvent attach = new TraceEvent();
       attach.kind = EventKind.ATTACH;
       attach.seq = 0;
@@ -156,9 +169,13 @@ public class ReplayBenchmark {
     static final int PAGES = 32;
     static final long BASE = 0x10_0000L;
 
+    /** mrc.enabled (see the class comment). */
+    @Param({"false"})
+    public String mrc;
+
     @Override
     Map<String, String> settings() {
-      return Map.of(); // defaults: 64-entry fully associative LRU IOTLB
+      return Map.of("mrc.enabled", mrc); // otherwise defaults: 64-entry fully associative LRU IOTLB
     }
 
     @Override
@@ -200,9 +217,14 @@ public class ReplayBenchmark {
     @Param({"16384", "1048576"})
     public int mappedPages;
 
+    /** mrc.enabled (see the class comment). */
+    @Param({"false"})
+    public String mrc;
+
     @Override
     Map<String, String> settings() {
-      return Map.of("psc.l2.entries", "0", "psc.l3.entries", "0", "psc.l4.entries", "0", "psc.l5.entries", "0");
+      return Map.of("psc.l2.entries", "0", "psc.l3.entries", "0", "psc.l4.entries", "0", "psc.l5.entries", "0",
+          "mrc.enabled", mrc);
     }
 
     @Override
@@ -277,7 +299,8 @@ public class ReplayBenchmark {
 
     @Setup(Level.Trial)
     public void setUp() {
-      ModelSettings settings = new ModelSettings(Settings.defaults().with(Map.of(), "MsiHeavy"));
+      // no DMA, so no IOTLB lookup: the curves would cost nothing here
+      ModelSettings settings = new ModelSettings(Settings.defaults().with(Map.of("mrc.enabled", "false"), "MsiHeavy"));
       translator = new VtdTranslator(settings, FaultSink.DISCARD);
       TraceEvent attach = new TraceEvent();
       attach.kind = EventKind.ATTACH;
@@ -370,6 +393,10 @@ public class ReplayBenchmark {
    */
   @State(Scope.Thread)
   public static class InvalidationHeavy {
+    /** mrc.enabled (see the class comment). */
+    @Param({"false"})
+    public String mrc;
+
     static final int BUFFERS = 32;
     static final long BASE = 0x20_0000L; // 2 MiB aligned: every buffer under one level-1 table
     static final long PHYS = 0x1_0000_0000L;
@@ -385,8 +412,9 @@ public class ReplayBenchmark {
     @Setup(Level.Trial)
     public void setUp() {
       ModelSettings settings = new ModelSettings(
-          Settings.defaults().with(Map.of("invalidation.mode", "strict"), "InvalidationHeavy"));
-      translator = new VtdTranslator(settings, FaultSink.DISCARD);
+          Settings.defaults().with(Map.of("invalidation.mode", "strict", "mrc.enabled", mrc), "InvalidationHeavy"));
+      translator = new VtdTranslator(settings, FaultSink.DISCARD, BusPresence.local(), settings.invalidationFor(false),
+          ONE_DEVICE_ONE_DOMAIN);
       if (translator.invalidationMode() != InvalidationMode.STRICT) {
         throw new IllegalStateException("benchmark scenario broken: invalidation mode " + translator.invalidationMode());
       }
@@ -492,29 +520,44 @@ public class ReplayBenchmark {
     }
   }
 
+  // Each measured call also counts the thread's CPU time (MrcBenchmark.CpuTime): run.sh prints the
+  // throughput per CPU second beside the wall-clock score, since the dev VM's cores are shared.
+
   @Benchmark
   @OperationsPerInvocation(EVENTS)
-  public long hitDominated(HitDominated s) {
-    return s.replay();
+  public long hitDominated(HitDominated s, MrcBenchmark.CpuTime cpu) {
+    cpu.begin();
+    long r = s.replay();
+    cpu.end();
+    return r;
   }
 
   @Benchmark
   @OperationsPerInvocation(EVENTS)
-  public long missDominated(MissDominated s) {
-    return s.replay();
+  public long missDominated(MissDominated s, MrcBenchmark.CpuTime cpu) {
+    cpu.begin();
+    long r = s.replay();
+    cpu.end();
+    return r;
   }
 
   /** One op = one interrupt request (msi event). */
   @Benchmark
   @OperationsPerInvocation(MSI_EVENTS)
-  public long msiHeavy(MsiHeavy s) {
-    return s.replay();
+  public long msiHeavy(MsiHeavy s, MrcBenchmark.CpuTime cpu) {
+    cpu.begin();
+    long r = s.replay();
+    cpu.end();
+    return r;
   }
 
   /** One op = one event (a third of them maps, DMAs and unmaps each). */
   @Benchmark
   @OperationsPerInvocation(INV_EVENTS)
-  public long invalidationHeavy(InvalidationHeavy s) {
-    return s.replay();
+  public long invalidationHeavy(InvalidationHeavy s, MrcBenchmark.CpuTime cpu) {
+    cpu.begin();
+    long r = s.replay();
+    cpu.end();
+    return r;
   }
 }
