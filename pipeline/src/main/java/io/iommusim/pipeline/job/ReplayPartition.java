@@ -1,5 +1,6 @@
 package io.iommusim.pipeline.job;
 
+import io.iommusim.trace.EventColumns;
 import io.iommusim.trace.TraceEvent;
 import io.iommusim.trace.TraceFormatException;
 import io.iommusim.translator.FaultSink;
@@ -18,6 +19,10 @@ import org.apache.spark.sql.Row;
  * broadcast (unit-wide) events by (ts_ns, seq), feeds them to one {@link VtdTranslator}, and streams
  * out a row per fault followed by one statistics row. Faults are produced while the input is
  * consumed, so memory stays bounded.
+ *
+ * <p>The input comes in batches of columns, which the translator reads row by row in place. Broadcast
+ * events in the input are skipped: the partition gets them from the driver (a prepared file holds
+ * them; other inputs never do).
  */
 final class ReplayPartition implements Iterator<Row> {
   private final int config;
@@ -25,7 +30,9 @@ final class ReplayPartition implements Iterator<Row> {
   private final TraceEvent[] broadcast;
   private final VtdTranslator translator;
   private final ArrayDeque<Row> pending = new ArrayDeque<>();
-  private final TraceEvent event = new TraceEvent();
+  private EventColumns batch;
+  /** Next row of {@link #batch} to replay. */
+  private int row;
   private int nextBroadcast;
   private boolean inputDone;
   private boolean statsEmitted;
@@ -76,33 +83,44 @@ final class ReplayPartition implements Iterator<Row> {
     return pending.poll();
   }
 
+  /** Replays the next input event (with the broadcast events due before it), or finishes the input. */
   private void step() {
-    boolean more;
-    try {
-      more = input.next(event);
-    } catch (RuntimeException e) {
-      throw e;
-    } catch (Exception e) {
-      throw new IllegalStateException("reading " + input.position() + ": " + e.getMessage(), e);
-    }
-    if (!more) {
-      while (nextBroadcast < broadcast.length) {
-        translator.applyBroadcast(broadcast[nextBroadcast++]);
+    if (batch == null || row == batch.rows) {
+      try {
+        batch = input.nextBatch();
+      } catch (RuntimeException e) {
+        throw e;
+      } catch (Exception e) {
+        // named by the last row replayed, as the failing read has no row yet
+        throw new IllegalStateException("reading " + input.position(Math.max(0, row - 1)) + ": " + e.getMessage(), e);
       }
-      inputDone = true;
+      row = 0;
+      if (batch == null) {
+        while (nextBroadcast < broadcast.length) {
+          translator.applyBroadcast(broadcast[nextBroadcast++]);
+        }
+        inputDone = true;
+        return;
+      }
+    }
+    EventColumns b = batch;
+    int i = row++;
+    if (VtdTranslator.isBroadcast(b, i)) {
       return;
     }
-    while (nextBroadcast < broadcast.length && before(broadcast[nextBroadcast], event)) {
+    long ts = b.tsNs[i];
+    long seq = b.seq[i];
+    while (nextBroadcast < broadcast.length && before(broadcast[nextBroadcast], ts, seq)) {
       translator.applyBroadcast(broadcast[nextBroadcast++]);
     }
     try {
-      translator.apply(event);
+      translator.apply(b, i);
     } catch (ReplayException e) {
-      throw new TraceFormatException(input.position(), -1, null, null, e.getMessage());
+      throw new TraceFormatException(input.position(i), -1, null, null, e.getMessage());
     }
   }
 
-  private static boolean before(TraceEvent a, TraceEvent b) {
-    return a.tsNs < b.tsNs || (a.tsNs == b.tsNs && a.seq < b.seq);
+  private static boolean before(TraceEvent a, long ts, long seq) {
+    return a.tsNs < ts || (a.tsNs == ts && a.seq < seq);
   }
 }
