@@ -34,6 +34,9 @@ final class ReplayPartition implements Iterator<Row> {
   /** Next row of {@link #batch} to replay. */
   private int row;
   private int nextBroadcast;
+  /** (ts_ns, seq) of broadcast[nextBroadcast]; an input event after it must wait for it. */
+  private long dueTs;
+  private long dueSeq;
   private boolean inputDone;
   private boolean statsEmitted;
 
@@ -57,6 +60,7 @@ final class ReplayPartition implements Iterator<Row> {
           }
         },
         BusPresence.of(timeline), invalidation);
+    applyBroadcastsBefore(Long.MIN_VALUE, Long.MIN_VALUE); // applies none: notes when the first is due
   }
 
   @Override
@@ -83,7 +87,7 @@ final class ReplayPartition implements Iterator<Row> {
     return pending.poll();
   }
 
-  /** Replays the next input event (with the broadcast events due before it), or finishes the input. */
+  /** Replays input events (with the broadcast events due before them) until a fault row is pending or the batch ends. */
   private void step() {
     if (batch == null || row == batch.rows) {
       try {
@@ -104,23 +108,44 @@ final class ReplayPartition implements Iterator<Row> {
       }
     }
     EventColumns b = batch;
-    int i = row++;
-    if (VtdTranslator.isBroadcast(b, i)) {
-      return;
-    }
-    long ts = b.tsNs[i];
-    long seq = b.seq[i];
-    while (nextBroadcast < broadcast.length && before(broadcast[nextBroadcast], ts, seq)) {
-      translator.applyBroadcast(broadcast[nextBroadcast++]);
-    }
+    int n = b.rows;
+    int i = row;
     try {
-      translator.apply(b, i);
+      // stop at a pending fault row, so that faults stream out while the input is consumed
+      while (i < n && pending.isEmpty()) {
+        if (!VtdTranslator.isBroadcast(b, i)) {
+          long ts = b.tsNs[i];
+          long seq = b.seq[i];
+          if (ts > dueTs || (ts == dueTs && seq > dueSeq)) {
+            applyBroadcastsBefore(ts, seq);
+          }
+          translator.apply(b, i);
+        }
+        i++;
+      }
     } catch (ReplayException e) {
       throw new TraceFormatException(input.position(i), -1, null, null, e.getMessage());
+    } finally {
+      row = i;
     }
   }
 
-  private static boolean before(TraceEvent a, long ts, long seq) {
-    return a.tsNs < ts || (a.tsNs == ts && a.seq < seq);
+  /** Applies the broadcast events ordered before (ts, seq) and notes when the next one is due. */
+  private void applyBroadcastsBefore(long ts, long seq) {
+    while (nextBroadcast < broadcast.length) {
+      TraceEvent a = broadcast[nextBroadcast];
+      if (a.tsNs > ts || (a.tsNs == ts && a.seq >= seq)) {
+        break;
+      }
+      translator.applyBroadcast(a);
+      nextBroadcast++;
+    }
+    if (nextBroadcast < broadcast.length) {
+      dueTs = broadcast[nextBroadcast].tsNs;
+      dueSeq = broadcast[nextBroadcast].seq;
+    } else {
+      dueTs = Long.MAX_VALUE;
+      dueSeq = Long.MAX_VALUE;
+    }
   }
 }

@@ -14,7 +14,6 @@ import org.apache.parquet.conf.PlainParquetConfiguration;
 import org.apache.parquet.hadoop.ParquetFileReader;
 import org.apache.parquet.hadoop.metadata.BlockMetaData;
 import org.apache.parquet.hadoop.metadata.FileMetaData;
-import org.apache.parquet.io.LocalInputFile;
 
 /**
  * Reads canonical events from one Parquet file, or from a range of its row groups (so that one file can be
@@ -201,6 +200,6 @@ public final class ParquetTraceReader implements EventSource {
     ParquetReadOptions options = ParquetReadOptions.builder(new PlainParquetConfiguration())
         .withCodecFactory(new DirectSnappyCodecFactory())
         .build();
-    return ParquetFileReader.open(new LocalInputFile(file), options);
+    return ParquetFileReader.open(new LocalParquetFile(file), options);
   }
 }
