@@ -100,6 +100,8 @@ public final class VtdTranslator {
   private int msiDomain;
 
   private DeviceState lastDevice;
+  /** The domain of the last map or unmap: a device's maps and unmaps come in long runs. */
+  private DomainState lastDomain;
   /** The rare kinds of a batch row go through the event path in this. */
   private final TraceEvent scratch = new TraceEvent();
 
@@ -423,12 +425,17 @@ public final class VtdTranslator {
   }
 
   private DomainState domain(int unit, int domain) {
+    DomainState d = lastDomain;
+    if (d != null && d.domain == domain && d.unit == unit) {
+      return d;
+    }
     long key = ((long) unit << 32) | (domain & 0xFFFFFFFFL);
-    DomainState d = domains.get(key);
+    d = domains.get(key);
     if (d == null) {
       d = new DomainState(unit, domain, settings.addressWidth, stats.domain(unit, domain));
       domains.put(key, d);
     }
+    lastDomain = d;
     return d;
   }
 
