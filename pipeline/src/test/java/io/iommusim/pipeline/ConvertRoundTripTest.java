@@ -20,6 +20,14 @@ import java.util.EnumSet;
 import java.util.List;
 import java.util.Set;
 import org.apache.hadoop.conf.Configuration;
+import org.apache.parquet.ParquetReadOptions;
+import org.apache.parquet.column.Encoding;
+import org.apache.parquet.conf.PlainParquetConfiguration;
+import org.apache.parquet.hadoop.ParquetFileReader;
+import org.apache.parquet.hadoop.metadata.BlockMetaData;
+import org.apache.parquet.hadoop.metadata.ColumnChunkMetaData;
+import org.apache.parquet.hadoop.metadata.CompressionCodecName;
+import org.apache.parquet.io.LocalInputFile;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
@@ -42,6 +50,7 @@ class ConvertRoundTripTest {
     assertEquals(expectedEvents, layout.events);
     // the data files hold every event (broadcast ones included), each exactly once
     assertEquals(original, sortedBySeq(readParquetDir(prepared)));
+    assertReplayLayout(layout);
 
     Path back = tmp.resolve("back.csv");
     assertEquals(expectedEvents, convert(prepared, back));
@@ -50,6 +59,26 @@ class ConvertRoundTripTest {
     for (int i = 0; i < original.size(); i++) {
       assertEquals(original.get(i), roundTripped.get(i), "event " + i);
       assertEquals(original.get(i).vendor, roundTripped.get(i).vendor, "vendor of event " + i);
+    }
+  }
+
+  /** The writer settings chosen for the replay's reader (README, "Prepared traces"). */
+  private static void assertReplayLayout(PreparedTrace layout) {
+    for (String file : layout.files) {
+      try (ParquetFileReader r = ParquetFileReader.open(new LocalInputFile(Path.of(file)),
+          ParquetReadOptions.builder(new PlainParquetConfiguration()).build())) {
+        for (BlockMetaData group : r.getRowGroups()) {
+          for (ColumnChunkMetaData chunk : group.getColumns()) {
+            String column = chunk.getPath().toDotString();
+            assertEquals(CompressionCodecName.UNCOMPRESSED, chunk.getCodec(), file + " " + column);
+            if (column.equals("ts_ns") || column.equals("seq")) {
+              assertEquals(Set.of(Encoding.DELTA_BINARY_PACKED), chunk.getEncodings(), file + " " + column);
+            }
+          }
+        }
+      } catch (IOException e) {
+        throw new java.io.UncheckedIOException(e);
+      }
     }
   }
 

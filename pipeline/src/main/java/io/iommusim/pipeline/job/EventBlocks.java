@@ -1,9 +1,11 @@
 package io.iommusim.pipeline.job;
 
+import io.iommusim.trace.EventColumns;
 import io.iommusim.trace.EventKind;
 import io.iommusim.trace.Granularity;
 import io.iommusim.trace.Perm;
 import io.iommusim.trace.TraceEvent;
+import io.iommusim.translator.vtd.VtdTranslator;
 import java.lang.invoke.MethodHandles;
 import java.lang.invoke.VarHandle;
 import java.nio.ByteOrder;
@@ -22,8 +24,8 @@ import java.util.NoSuchElementException;
  * <p>An event is a varint header {@code kind | presence << 5} whose presence bits mark the fields
  * that differ from their defaults (most events leave most columns at the default), then
  * {@code ts_ns}, {@code seq} and {@code addr} as zigzag deltas from the previous event of the block,
- * then the present fields. Decoding fills a reused {@link TraceEvent} and allocates nothing, except
- * for the vendor text of {@code fault_observed} events.
+ * then the present fields. Decoding fills reused batches of columns ({@link EventColumns}) and
+ * allocates nothing, except for the vendor text of {@code fault_observed} events.
  */
 final class EventBlocks {
   /** A block is closed once it reaches this size, so a block stays small next to the heap. */
@@ -33,7 +35,6 @@ final class EventBlocks {
 
   private static final EventKind[] KINDS = EventKind.values();
   private static final VarHandle LONG_LE = MethodHandles.byteArrayViewVarHandle(long[].class, ByteOrder.LITTLE_ENDIAN);
-  private static final Granularity[] GRANULARITIES = Granularity.values();
 
   private static final int UNIT = 1;
   private static final int SID = 1 << 1;
@@ -76,6 +77,8 @@ final class EventBlocks {
     private final TraceEvent event = new TraceEvent();
     private byte[] buf = new byte[TARGET_BYTES + 1024];
     private int pos;
+    private EventColumns batch;
+    private int row;
     private boolean pending;
     private boolean done;
 
@@ -88,18 +91,31 @@ final class EventBlocks {
       return !done && (pending || advance());
     }
 
+    /** Moves the next input event into {@link #event}, leaving out broadcast events (a prepared file holds them). */
     private boolean advance() {
-      try {
-        pending = cursor.next(event);
-      } catch (RuntimeException e) {
-        throw e;
-      } catch (Exception e) {
-        throw new IllegalStateException("reading " + cursor.position() + ": " + e.getMessage(), e);
+      while (true) {
+        if (batch == null || row == batch.rows) {
+          try {
+            batch = cursor.nextBatch();
+          } catch (RuntimeException e) {
+            throw e;
+          } catch (Exception e) {
+            throw new IllegalStateException("reading " + cursor.position(Math.max(0, row - 1)) + ": " + e.getMessage(), e);
+          }
+          row = 0;
+          if (batch == null) {
+            pending = false;
+            done = true;
+            return false;
+          }
+        }
+        int i = row++;
+        if (!VtdTranslator.isBroadcast(batch, i)) {
+          batch.copyRow(i, event);
+          pending = true;
+          return true;
+        }
       }
-      if (!pending) {
-        done = true;
-      }
-      return pending;
     }
 
     @Override
@@ -201,10 +217,14 @@ final class EventBlocks {
     return (v >>> 1) ^ -(v & 1);
   }
 
-  /** Replay input from encoded blocks. */
+  /** Replay input from encoded blocks, decoded straight into batches of columns. */
   static final class Cursor implements EventCursor {
+    /** Events per batch: enough to make the per-batch work negligible, few enough to stay in cache. */
+    static final int BATCH = 1024;
+
     private final Iterator<byte[]> blocks;
     private final SourceNames names;
+    private final EventColumns batch = new EventColumns(BATCH);
     private byte[] block;
     private int pos;
     private int left;
@@ -218,7 +238,19 @@ final class EventBlocks {
     }
 
     @Override
-    public boolean next(TraceEvent e) {
+    public EventColumns nextBatch() {
+      int n = 0;
+      while (n < BATCH) {
+        if (left == 0 && !nextBlock()) {
+          break;
+        }
+        decode(n++);
+      }
+      batch.rows = n;
+      return n == 0 ? null : batch;
+    }
+
+    private boolean nextBlock() {
       while (left == 0) {
         if (!blocks.hasNext()) {
           return false;
@@ -230,39 +262,44 @@ final class EventBlocks {
         seq = 0;
         addr = 0;
       }
+      return true;
+    }
+
+    /** Decodes the next event of the block into row {@code i}, every column written. */
+    private void decode(int i) {
+      EventColumns c = batch;
       left--;
       long header = varint();
       int present = (int) (header >>> KIND_BITS);
-      e.kind = KINDS[(int) (header & ((1 << KIND_BITS) - 1))];
+      c.kind[i] = (byte) (header & ((1 << KIND_BITS) - 1));
       ts += unzigzag(varint());
       seq += unzigzag(varint());
       addr += unzigzag(varint());
-      e.tsNs = ts;
-      e.seq = seq;
-      e.addr = addr;
-      e.unit = (present & UNIT) != 0 ? (int) unzigzag(varint()) : 0;
-      e.sid = (present & SID) != 0 ? (int) unzigzag(varint()) : TraceEvent.NONE;
-      e.pasid = (present & PASID) != 0 ? (int) unzigzag(varint()) : TraceEvent.NONE;
-      e.domain = (present & DOMAIN) != 0 ? (int) unzigzag(varint()) : TraceEvent.NONE;
-      e.size = (present & SIZE) != 0 ? varint() : 0;
-      e.phys = (present & PHYS) != 0 ? varint() : 0;
-      e.perm = (present & PERM) != 0 ? block[pos++] : Perm.READ_WRITE;
-      e.pageSize = (present & PAGE_SIZE) != 0 ? varint() : 4096;
-      e.data = (present & DATA) != 0 ? varint() : 0;
-      e.index = (present & INDEX) != 0 ? (int) unzigzag(varint()) : TraceEvent.NONE;
-      e.irteLo = (present & IRTE_LO) != 0 ? varint() : 0;
-      e.irteHi = (present & IRTE_HI) != 0 ? varint() : 0;
-      e.granularity = (present & GRANULARITY) != 0 ? GRANULARITIES[block[pos++]] : Granularity.NONE;
-      e.am = (present & AM) != 0 ? block[pos++] : 0;
-      e.reason = (present & REASON) != 0 ? (int) unzigzag(varint()) : TraceEvent.NONE;
+      c.tsNs[i] = ts;
+      c.seq[i] = seq;
+      c.addr[i] = addr;
+      c.unit[i] = (present & UNIT) != 0 ? (int) unzigzag(varint()) : 0;
+      c.sid[i] = (present & SID) != 0 ? (int) unzigzag(varint()) : TraceEvent.NONE;
+      c.pasid[i] = (present & PASID) != 0 ? (int) unzigzag(varint()) : TraceEvent.NONE;
+      c.domain[i] = (present & DOMAIN) != 0 ? (int) unzigzag(varint()) : TraceEvent.NONE;
+      c.size[i] = (present & SIZE) != 0 ? varint() : 0;
+      c.phys[i] = (present & PHYS) != 0 ? varint() : 0;
+      c.perm[i] = (present & PERM) != 0 ? block[pos++] : Perm.READ_WRITE;
+      c.pageSize[i] = (present & PAGE_SIZE) != 0 ? varint() : 4096;
+      c.data[i] = (present & DATA) != 0 ? varint() : 0;
+      c.index[i] = (present & INDEX) != 0 ? (int) unzigzag(varint()) : TraceEvent.NONE;
+      c.irteLo[i] = (present & IRTE_LO) != 0 ? varint() : 0;
+      c.irteHi[i] = (present & IRTE_HI) != 0 ? varint() : 0;
+      c.granularity[i] = (present & GRANULARITY) != 0 ? block[pos++] : (byte) Granularity.NONE.ordinal();
+      c.am[i] = (present & AM) != 0 ? block[pos++] : 0;
+      c.reason[i] = (present & REASON) != 0 ? (int) unzigzag(varint()) : TraceEvent.NONE;
       if ((present & VENDOR) != 0) {
         int n = (int) varint();
-        e.vendor = new String(block, pos, n, StandardCharsets.UTF_8);
+        c.vendor[i] = new String(block, pos, n, StandardCharsets.UTF_8);
         pos += n;
-      } else {
-        e.vendor = null;
+      } else if (c.vendor[i] != null) {
+        c.vendor[i] = null; // a reference store only when needed: it costs a GC barrier
       }
-      return true;
     }
 
     /**
@@ -297,8 +334,8 @@ final class EventBlocks {
     }
 
     @Override
-    public String position() {
-      return names.position(seq);
+    public String position(int i) {
+      return names.position(batch.seq[i]);
     }
   }
 }

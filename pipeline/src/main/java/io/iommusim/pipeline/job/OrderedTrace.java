@@ -4,7 +4,7 @@ import static org.apache.spark.sql.functions.col;
 
 import io.iommusim.pipeline.ingest.EventRows;
 import io.iommusim.pipeline.ingest.ReplayGroups;
-import io.iommusim.trace.TraceEvent;
+import io.iommusim.trace.EventColumns;
 import java.io.Serializable;
 import java.util.Iterator;
 import java.util.List;
@@ -17,8 +17,9 @@ import org.apache.spark.storage.StorageLevel;
 
 /**
  * A trace in replay order: Spark partitions that each hold whole replay groups with their events in
- * (ts_ns, seq) order (broadcast events left out: the driver hands those to every task), and how a
- * task reads one partition as events. Built lazily: nothing runs until a job consumes it.
+ * (ts_ns, seq) order, and how a task reads one partition as events. The driver hands broadcast events
+ * to every task; a prepared file still holds them, so its cursor yields them and the replay (and the
+ * block encoder) leave them out. Built lazily: nothing runs until a job consumes it.
  *
  * @param <T> what a partition holds: prepared trace files, sorted rows, or encoded event blocks
  */
@@ -99,12 +100,12 @@ final class OrderedTrace<T> {
 
   private static final EventCursor EMPTY = new EventCursor() {
     @Override
-    public boolean next(TraceEvent into) {
-      return false;
+    public EventColumns nextBatch() {
+      return null;
     }
 
     @Override
-    public String position() {
+    public String position(int i) {
       return "(no input)";
     }
   };

@@ -1,37 +1,34 @@
 package io.iommusim.pipeline.job;
 
-import io.iommusim.trace.TraceEvent;
+import io.iommusim.pipeline.ingest.InputSplit;
+import io.iommusim.trace.EventColumns;
 import io.iommusim.trace.parquet.ParquetTraceReader;
-import io.iommusim.translator.vtd.VtdTranslator;
 import java.io.IOException;
 
 /**
- * Replay input from one file of a prepared trace. Unit-wide (broadcast) events are skipped here:
- * the driver hands them to every partition from the trace's control file.
+ * Replay input from one file of a prepared trace, as the reader decodes it: batches of columns, never
+ * copied row by row. The file still holds the trace's unit-wide (broadcast) events; the replay skips
+ * them, as the driver hands them to every partition from the trace's control file.
  */
 final class PreparedFileCursor implements EventCursor, AutoCloseable {
   private final ParquetTraceReader reader;
-  long skippedBroadcast;
 
   PreparedFileCursor(String file) throws IOException {
-    this.reader = ParquetTraceReader.open(io.iommusim.pipeline.ingest.InputSplit.localPath(file), 0);
+    this.reader = ParquetTraceReader.open(InputSplit.localPath(file), 0);
   }
 
   @Override
-  public boolean next(TraceEvent into) throws IOException {
-    while (reader.next(into)) {
-      if (!VtdTranslator.isBroadcast(into)) {
-        return true;
-      }
-      skippedBroadcast++;
+  public EventColumns nextBatch() throws IOException {
+    EventColumns batch = reader.nextBatch();
+    if (batch == null) {
+      reader.close();
     }
-    reader.close();
-    return false;
+    return batch;
   }
 
   @Override
-  public String position() {
-    return reader.position();
+  public String position(int i) {
+    return reader.position(i);
   }
 
   @Override

@@ -1,5 +1,6 @@
 package io.iommusim.pipeline.job;
 
+import io.iommusim.trace.EventColumns;
 import io.iommusim.trace.TraceEvent;
 import io.iommusim.trace.TraceFormatException;
 import io.iommusim.translator.FaultSink;
@@ -18,6 +19,10 @@ import org.apache.spark.sql.Row;
  * broadcast (unit-wide) events by (ts_ns, seq), feeds them to one {@link VtdTranslator}, and streams
  * out a row per fault followed by one statistics row. Faults are produced while the input is
  * consumed, so memory stays bounded.
+ *
+ * <p>The input comes in batches of columns, which the translator reads row by row in place. Broadcast
+ * events in the input are skipped: the partition gets them from the driver (a prepared file holds
+ * them; other inputs never do).
  */
 final class ReplayPartition implements Iterator<Row> {
   private final int config;
@@ -25,8 +30,13 @@ final class ReplayPartition implements Iterator<Row> {
   private final TraceEvent[] broadcast;
   private final VtdTranslator translator;
   private final ArrayDeque<Row> pending = new ArrayDeque<>();
-  private final TraceEvent event = new TraceEvent();
+  private EventColumns batch;
+  /** Next row of {@link #batch} to replay. */
+  private int row;
   private int nextBroadcast;
+  /** (ts_ns, seq) of broadcast[nextBroadcast]; an input event after it must wait for it. */
+  private long dueTs;
+  private long dueSeq;
   private boolean inputDone;
   private boolean statsEmitted;
 
@@ -51,6 +61,7 @@ final class ReplayPartition implements Iterator<Row> {
         },
         BusPresence.of(timeline), invalidation,
         timeline.mrcPlan(settings.partitionBy == ModelSettings.PartitionBy.DEVICE));
+    applyBroadcastsBefore(Long.MIN_VALUE, Long.MIN_VALUE); // applies none: notes when the first is due
   }
 
   @Override
@@ -77,33 +88,65 @@ final class ReplayPartition implements Iterator<Row> {
     return pending.poll();
   }
 
+  /** Replays input events (with the broadcast events due before them) until a fault row is pending or the batch ends. */
   private void step() {
-    boolean more;
-    try {
-      more = input.next(event);
-    } catch (RuntimeException e) {
-      throw e;
-    } catch (Exception e) {
-      throw new IllegalStateException("reading " + input.position() + ": " + e.getMessage(), e);
-    }
-    if (!more) {
-      while (nextBroadcast < broadcast.length) {
-        translator.applyBroadcast(broadcast[nextBroadcast++]);
+    if (batch == null || row == batch.rows) {
+      try {
+        batch = input.nextBatch();
+      } catch (RuntimeException e) {
+        throw e;
+      } catch (Exception e) {
+        // named by the last row replayed, as the failing read has no row yet
+        throw new IllegalStateException("reading " + input.position(Math.max(0, row - 1)) + ": " + e.getMessage(), e);
       }
-      inputDone = true;
-      return;
+      row = 0;
+      if (batch == null) {
+        while (nextBroadcast < broadcast.length) {
+          translator.applyBroadcast(broadcast[nextBroadcast++]);
+        }
+        inputDone = true;
+        return;
+      }
     }
-    while (nextBroadcast < broadcast.length && before(broadcast[nextBroadcast], event)) {
-      translator.applyBroadcast(broadcast[nextBroadcast++]);
-    }
+    EventColumns b = batch;
+    int n = b.rows;
+    int i = row;
     try {
-      translator.apply(event);
+      // stop at a pending fault row, so that faults stream out while the input is consumed
+      while (i < n && pending.isEmpty()) {
+        if (!VtdTranslator.isBroadcast(b, i)) {
+          long ts = b.tsNs[i];
+          long seq = b.seq[i];
+          if (ts > dueTs || (ts == dueTs && seq > dueSeq)) {
+            applyBroadcastsBefore(ts, seq);
+          }
+          translator.apply(b, i);
+        }
+        i++;
+      }
     } catch (ReplayException e) {
-      throw new TraceFormatException(input.position(), -1, null, null, e.getMessage());
+      throw new TraceFormatException(input.position(i), -1, null, null, e.getMessage());
+    } finally {
+      row = i;
     }
   }
 
-  private static boolean before(TraceEvent a, TraceEvent b) {
-    return a.tsNs < b.tsNs || (a.tsNs == b.tsNs && a.seq < b.seq);
+  /** Applies the broadcast events ordered before (ts, seq) and notes when the next one is due. */
+  private void applyBroadcastsBefore(long ts, long seq) {
+    while (nextBroadcast < broadcast.length) {
+      TraceEvent a = broadcast[nextBroadcast];
+      if (a.tsNs > ts || (a.tsNs == ts && a.seq >= seq)) {
+        break;
+      }
+      translator.applyBroadcast(a);
+      nextBroadcast++;
+    }
+    if (nextBroadcast < broadcast.length) {
+      dueTs = broadcast[nextBroadcast].tsNs;
+      dueSeq = broadcast[nextBroadcast].seq;
+    } else {
+      dueTs = Long.MAX_VALUE;
+      dueSeq = Long.MAX_VALUE;
+    }
   }
 }

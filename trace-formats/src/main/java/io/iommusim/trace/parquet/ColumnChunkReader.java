@@ -6,6 +6,7 @@ import java.nio.ByteBuffer;
 import java.nio.ByteOrder;
 import java.nio.IntBuffer;
 import java.nio.LongBuffer;
+import java.util.Arrays;
 import org.apache.parquet.bytes.ByteBufferInputStream;
 import org.apache.parquet.bytes.BytesUtils;
 import org.apache.parquet.column.ColumnDescriptor;
@@ -17,13 +18,21 @@ import org.apache.parquet.column.page.DataPageV1;
 import org.apache.parquet.column.page.DataPageV2;
 import org.apache.parquet.column.page.DictionaryPage;
 import org.apache.parquet.column.page.PageReader;
+import org.apache.parquet.column.statistics.Statistics;
 import org.apache.parquet.column.values.ValuesReader;
+import org.apache.parquet.io.api.Binary;
 import org.apache.parquet.schema.PrimitiveType.PrimitiveTypeName;
 
 /**
  * Streams one flat, non-repeated column of a row group into primitive arrays, a batch at a time.
- * The encodings writers use for our columns (PLAIN and dictionary, RLE definition levels, page v1 or v2) are
- * decoded in bulk here; any other value encoding goes through parquet's own ValuesReader, slower but correct.
+ * The encodings writers use for our columns (PLAIN, dictionary and DELTA_BINARY_PACKED, RLE definition levels,
+ * page v1 or v2) are decoded in bulk here; any other value encoding goes through parquet's own ValuesReader,
+ * slower but correct.
+ *
+ * <p>A chunk whose statistics prove that it holds one value only, or nulls only, is {@link #uniform()}: the
+ * caller takes the value from here and never asks for the pages (a trace has many such columns: unit,
+ * pasid, page_size, data, reason, vendor...). Statistics are only trusted where parquet exposes them, which
+ * already leaves out the known-bad ones of old writers; without statistics the chunk is decoded.
  *
  * <p>Within a batch, values are first decoded densely (a null has no value in the page), then spread out in
  * place from the back, which needs no second buffer.
@@ -36,6 +45,21 @@ final class ColumnChunkReader {
   private final boolean stored32;
   private final HybridRleDecoder levelDecoder;
   private final HybridRleDecoder idDecoder;
+  private final DeltaBinaryPackedDecoder deltaDecoder;
+
+  /** What the statistics of the current chunk prove about its values. */
+  enum Uniform {
+    /** Nothing: decode the pages. */
+    NO,
+    /** Every value is null. */
+    ALL_NULL,
+    /** No nulls, and min = max: every value is {@link #uniformLong()} / {@link #uniformBinary()}. */
+    ONE_VALUE
+  }
+
+  private Uniform uniform = Uniform.NO;
+  private long uniformLong;
+  private Binary uniformBinary;
 
   private int[] levels = new int[0];
   private int[] ids = new int[0];
@@ -56,7 +80,11 @@ final class ColumnChunkReader {
   private int plainIndex;
   private LongBuffer plainLongs;
   private IntBuffer plainInts;
+  private boolean deltaValues;
+  private long[] deltaScratch = new long[0];
   private ValuesReader otherValues;
+  /** Non-null values among the levels of the current slice (see {@link #beginSlice}). */
+  private int sliceNonNull;
 
   ColumnChunkReader(String file, ColumnDescriptor column) {
     this.file = file;
@@ -66,17 +94,78 @@ final class ColumnChunkReader {
     this.stored32 = column.getPrimitiveType().getPrimitiveTypeName() == PrimitiveTypeName.INT32;
     this.levelDecoder = new HybridRleDecoder(file);
     this.idDecoder = new HybridRleDecoder(file);
+    this.deltaDecoder = new DeltaBinaryPackedDecoder(file);
   }
 
-  /** Starts on this column's chunk of a new row group. */
-  void startChunk(PageReader chunk) throws IOException {
+  /**
+   * Starts on this column's chunk of a new row group of {@code rows} rows.
+   * @param statistics the chunk's statistics from the footer, or null if there are none
+   */
+  void startChunk(PageReader chunk, Statistics<?> statistics, long rows) throws IOException {
     pages = chunk;
-    DictionaryPage page = chunk.readDictionaryPage();
-    dictionary = page == null ? null : page.getEncoding().initDictionary(column, page);
     dictionaryLongs = null;
     dictionaryInts = null;
     dictionaryStringIds = null;
     pageLeft = 0;
+    uniform = uniformOf(statistics, rows);
+    // read even for a uniform chunk: small, and a column whose nulls are errors is still decoded
+    DictionaryPage page = chunk.readDictionaryPage();
+    dictionary = page == null ? null : page.getEncoding().initDictionary(column, page);
+  }
+
+  private Uniform uniformOf(Statistics<?> s, long rows) {
+    if (s == null || s.isEmpty() || !s.isNumNullsSet() || rows <= 0) {
+      return Uniform.NO;
+    }
+    if (s.getNumNulls() == rows) {
+      return Uniform.ALL_NULL;
+    }
+    if (s.getNumNulls() != 0 || !s.hasNonNullValue()) {
+      return Uniform.NO;
+    }
+    switch (column.getPrimitiveType().getPrimitiveTypeName()) {
+      case INT64: {
+        long min = (Long) s.genericGetMin();
+        if (min != (Long) s.genericGetMax()) {
+          return Uniform.NO;
+        }
+        uniformLong = min;
+        return Uniform.ONE_VALUE;
+      }
+      case INT32: {
+        int min = (Integer) s.genericGetMin();
+        if (min != (Integer) s.genericGetMax()) {
+          return Uniform.NO;
+        }
+        uniformLong = min;
+        return Uniform.ONE_VALUE;
+      }
+      case BINARY: {
+        Binary min = (Binary) s.genericGetMin();
+        if (!min.equals(s.genericGetMax())) {
+          return Uniform.NO;
+        }
+        uniformBinary = Binary.fromConstantByteArray(min.getBytes());
+        return Uniform.ONE_VALUE;
+      }
+      default:
+        return Uniform.NO;
+    }
+  }
+
+  /** What the statistics prove about the current chunk; unless {@link Uniform#NO} the caller need not read it. */
+  Uniform uniform() {
+    return uniform;
+  }
+
+  /** The one value of an int32 or int64 chunk that is {@link Uniform#ONE_VALUE}. */
+  long uniformLong() {
+    return uniformLong;
+  }
+
+  /** The one value of a binary chunk that is {@link Uniform#ONE_VALUE}. */
+  Binary uniformBinary() {
+    return uniformBinary;
   }
 
   /** Number of nulls in the last batch. */
@@ -95,10 +184,17 @@ final class ColumnChunkReader {
     int done = 0;
     while (done < n) {
       int k = beginSlice(n - done, done);
-      int m = nonNullOf(k);
+      int m = sliceNonNull;
       if (plainLongs != null) {
         plainLongs.get(plainIndex, out, done, m);
         plainIndex += m;
+      } else if (deltaValues) {
+        deltaDecoder.read(out, done, m);
+        if (stored32) {
+          for (int j = 0; j < m; j++) {
+            out[done + j] = (int) out[done + j];
+          }
+        }
       } else if (plainInts != null) {
         IntBuffer b = plainInts;
         int at = plainIndex;
@@ -132,10 +228,16 @@ final class ColumnChunkReader {
     int done = 0;
     while (done < n) {
       int k = beginSlice(n - done, done);
-      int m = nonNullOf(k);
+      int m = sliceNonNull;
       if (plainInts != null) {
         plainInts.get(plainIndex, out, done, m);
         plainIndex += m;
+      } else if (deltaValues) {
+        long[] values = deltaScratch(m);
+        deltaDecoder.read(values, 0, m);
+        for (int j = 0; j < m; j++) {
+          out[done + j] = (int) values[j];
+        }
       } else if (valueEncoding.usesDictionary()) {
         int[] dict = dictionaryInts();
         int[] id = dictionaryIds(m);
@@ -162,7 +264,7 @@ final class ColumnChunkReader {
     int done = 0;
     while (done < n) {
       int k = beginSlice(n - done, done);
-      int m = nonNullOf(k);
+      int m = sliceNonNull;
       if (valueEncoding.usesDictionary()) {
         if (dictionaryStringIds == null) {
           dictionaryStringIds = strings.idsOf(requireDictionary());
@@ -196,7 +298,8 @@ final class ColumnChunkReader {
 
   /**
    * Makes sure a page has values left, decodes the definition levels of the next {@code min(wanted, left in
-   * page)} values into {@link #levels} and records their nulls at {@code batchOffset}; returns that count.
+   * page)} values into {@link #levels}, records their nulls at {@code batchOffset} and their non-null count in
+   * {@link #sliceNonNull}; returns that count of values.
    */
   private int beginSlice(int wanted, int batchOffset) throws IOException {
     while (pageLeft == 0) {
@@ -204,30 +307,29 @@ final class ColumnChunkReader {
     }
     int k = Math.min(wanted, pageLeft);
     pageLeft -= k;
-    if (maxDef > 0) {
-      levelDecoder.read(levels, 0, k);
+    if (maxDef == 0) {
+      sliceNonNull = k;
+      return k;
+    }
+    int present = levelDecoder.readCounting(levels, 0, k, maxDef);
+    sliceNonNull = present;
+    if (present == k) {
+      // the usual case (a column without nulls in this slice): no per-value work
+      Arrays.fill(isNull, batchOffset, batchOffset + k, false);
+    } else {
       for (int i = 0; i < k; i++) {
-        boolean missing = levels[i] != maxDef;
-        isNull[batchOffset + i] = missing;
-        if (missing) {
-          nulls++;
-        }
+        isNull[batchOffset + i] = levels[i] != maxDef;
       }
+      nulls += k - present;
     }
     return k;
   }
 
-  private int nonNullOf(int k) {
-    if (maxDef == 0) {
-      return k;
+  private long[] deltaScratch(int m) {
+    if (deltaScratch.length < m) {
+      deltaScratch = new long[m];
     }
-    int m = 0;
-    for (int i = 0; i < k; i++) {
-      if (levels[i] == maxDef) {
-        m++;
-      }
-    }
-    return m;
+    return deltaScratch;
   }
 
   private void nextPage() throws IOException {
@@ -257,12 +359,17 @@ final class ColumnChunkReader {
     plainIndex = 0;
     plainLongs = null;
     plainInts = null;
+    deltaValues = false;
     otherValues = null;
     PrimitiveTypeName type = column.getPrimitiveType().getPrimitiveTypeName();
+    boolean integers = type == PrimitiveTypeName.INT64 || type == PrimitiveTypeName.INT32;
     if (valueEncoding == Encoding.PLAIN && type == PrimitiveTypeName.INT64) {
       plainLongs = values.asLongBuffer();
     } else if (valueEncoding == Encoding.PLAIN && type == PrimitiveTypeName.INT32) {
       plainInts = values.asIntBuffer();
+    } else if (valueEncoding == Encoding.DELTA_BINARY_PACKED && integers) {
+      deltaDecoder.init(values, 0);
+      deltaValues = true;
     } else if (valueEncoding.usesDictionary()) {
       int bitWidth = n == 0 || values.limit() == 0 ? 0 : values.get(0) & 0xFF;
       idDecoder.init(values, 1, values.limit(), bitWidth);

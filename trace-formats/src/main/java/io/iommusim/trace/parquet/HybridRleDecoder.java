@@ -99,6 +99,38 @@ final class HybridRleDecoder {
     }
   }
 
+  /**
+   * Like {@link #read}, and returns how many of the values equal {@code value}; an RLE run is counted
+   * whole (definition levels of a column without nulls are one long run, so this costs no pass over them).
+   */
+  int readCounting(int[] out, int off, int n, int value) {
+    int count = 0;
+    while (n > 0) {
+      if (runLeft == 0) {
+        startRun();
+        continue;
+      }
+      int k = Math.min(n, runLeft);
+      if (packedRun) {
+        read(out, off, k);
+        for (int i = off; i < off + k; i++) {
+          if (out[i] == value) {
+            count++;
+          }
+        }
+      } else {
+        Arrays.fill(out, off, off + k, runValue);
+        runLeft -= k;
+        if (runValue == value) {
+          count += k;
+        }
+      }
+      off += k;
+      n -= k;
+    }
+    return count;
+  }
+
   private void startRun() {
     int header = 0;
     int shift = 0;

@@ -1,5 +1,6 @@
 package io.iommusim.trace.parquet;
 
+import io.iommusim.trace.EventColumns;
 import io.iommusim.trace.EventSource;
 import io.iommusim.trace.TraceEvent;
 import io.iommusim.trace.TraceFormatException;
@@ -13,7 +14,6 @@ import org.apache.parquet.conf.PlainParquetConfiguration;
 import org.apache.parquet.hadoop.ParquetFileReader;
 import org.apache.parquet.hadoop.metadata.BlockMetaData;
 import org.apache.parquet.hadoop.metadata.FileMetaData;
-import org.apache.parquet.io.LocalInputFile;
 
 /**
  * Reads canonical events from one Parquet file, or from a range of its row groups (so that one file can be
@@ -23,6 +23,9 @@ import org.apache.parquet.io.LocalInputFile;
  * <p>{@code seq} comes from the file's seq column; where the file has none (or a null), it is
  * {@code seqBase} + the row's 0-based index within the file, so a row gets the same seq whichever row-group
  * range it is read through.
+ *
+ * <p>Events come one at a time ({@link #next}) or a decoded batch at a time ({@link #nextBatch}); a
+ * stream is read one way only.
  */
 public final class ParquetTraceReader implements EventSource {
   private final String fileName;
@@ -37,6 +40,8 @@ public final class ParquetTraceReader implements EventSource {
   private long lastRow = -1;
   /** A bad row ends the stream: the same exception is thrown again rather than reading past it. */
   private TraceFormatException failure;
+  /** {@link #nextBatch} returned the good rows before a bad row: the next call throws its error. */
+  private boolean badRowNext;
 
   private ParquetTraceReader(Path file, long seqBase, int firstRowGroup, int rowGroupCount) throws IOException {
     this.fileName = file.toString();
@@ -112,10 +117,48 @@ public final class ParquetTraceReader implements EventSource {
     return true;
   }
 
+  /**
+   * The next batch of events, or null at the end of the input: rows {@code [0, rows)} of the returned
+   * columns, valid until the next call. A batch holds only good rows; when a bad row follows them, the
+   * next call throws its error (and {@link #position()} names it), as {@link #next} would on reaching it.
+   */
+  public EventColumns nextBatch() throws IOException {
+    if (failure != null) {
+      throw failure;
+    }
+    if (badRowNext) {
+      return failAtBadRow();
+    }
+    if (!loadNextBatch()) {
+      return null;
+    }
+    cursor = batch.rows(); // the whole batch goes out at once
+    int good = batch.goodRows();
+    if (good == 0) {
+      return failAtBadRow();
+    }
+    EventColumns columns = batch.view();
+    columns.rows = good;
+    badRowNext = good < batch.rows();
+    lastRow = batch.firstRow() + good - 1;
+    return columns;
+  }
+
+  private EventColumns failAtBadRow() {
+    failure = batch.badRowError();
+    lastRow = failure.line();
+    throw failure;
+  }
+
   /** {@code <file> row <N>}: N is the 0-based row index within the file of the last event returned. */
   @Override
   public String position() {
     return fileName + " row " + lastRow;
+  }
+
+  /** {@link #position()} of row {@code i} of the last batch {@link #nextBatch} returned. */
+  public String position(int i) {
+    return fileName + " row " + (batch.firstRow() + i);
   }
 
   @Override
@@ -133,7 +176,7 @@ public final class ParquetTraceReader implements EventSource {
           return false;
         }
         rowGroupPages = reader.readRowGroup(nextRowGroup);
-        batch.startRowGroup(rowGroupPages, nextRowGroupFirstRow);
+        batch.startRowGroup(rowGroupPages, reader.getRowGroups().get(nextRowGroup), nextRowGroupFirstRow);
         nextRowGroupFirstRow += rowGroupPages.getRowCount();
         nextRowGroup++;
       }
@@ -157,6 +200,6 @@ public final class ParquetTraceReader implements EventSource {
     ParquetReadOptions options = ParquetReadOptions.builder(new PlainParquetConfiguration())
         .withCodecFactory(new DirectSnappyCodecFactory())
         .build();
-    return ParquetFileReader.open(new LocalInputFile(file), options);
+    return ParquetFileReader.open(new LocalParquetFile(file), options);
   }
 }

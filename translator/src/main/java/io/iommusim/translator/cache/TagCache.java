@@ -51,8 +51,8 @@ import java.util.SplittableRandom;
  * No allocation after construction. Sets of up to {@value #LINEAR_SCAN_MAX_WAYS} ways are scanned
  * linearly. Wider sets (large fully associative caches, up to millions of entries) keep an open-addressing
  * {@code (tag, set) -> slot} index (linear probing, backward-shift deletion, load factor at most 1/2)
- * and a min-heap of invalid ways per set, so lookup, insert and invalidate are O(1) expected, plus
- * O(log ways) for the PLRU tree and the free-way heap. LRU/FIFO order is an int-array doubly linked list
+ * and the set's invalid ways (a 64-bit word up to 64 ways, a min-heap beyond), so lookup, insert and
+ * invalidate are O(1) expected, plus O(log ways) for the PLRU tree and the free-way heap. LRU/FIFO order is an int-array doubly linked list
  * per set (O(1)). {@link #clear()} is O(entries).
  *
  * <p>Not thread safe.
@@ -104,8 +104,13 @@ public final class TagCache {
   private final int hashMask;
   /** {@code 64 - log2(hash table size)}: {@link #homeBucket} keeps the top bits of a product. */
   private final int hashShift;
-  /** Segment {@code [set * ways, set * ways + ways - occupancy[set])} is a min-heap of the set's invalid ways. */
+  /**
+   * Sets wider than 64 ways: segment {@code [set * ways, set * ways + ways - occupancy[set])} is a min-heap of
+   * the set's invalid ways. Null for sets of up to 64 ways, which use {@link #freeWayBits}.
+   */
   private final int[] freeWayHeap;
+  /** Wide sets of up to 64 ways (the default 64-entry IOTLB): bit w of a set's word = way w is invalid. */
+  private final long[] freeWayBits;
 
   private long flushes;
   private long flushedEntries;
@@ -184,12 +189,14 @@ public final class TagCache {
       hashTable = new int[tableSize];
       hashMask = tableSize - 1;
       hashShift = 64 - Integer.numberOfTrailingZeros(tableSize);
-      freeWayHeap = new int[entries];
+      freeWayHeap = effectiveWays > 64 ? new int[entries] : null;
+      freeWayBits = effectiveWays > 64 ? null : new long[setCount];
     } else {
       hashTable = null;
       hashMask = 0;
       hashShift = 0;
       freeWayHeap = null;
+      freeWayBits = null;
     }
     clear();
   }
@@ -385,9 +392,13 @@ public final class TagCache {
     }
     if (hashIndexed) {
       Arrays.fill(hashTable, NONE);
-      // Ascending order is a valid min-heap.
-      for (int slot = 0; slot < entries; slot++) {
-        freeWayHeap[slot] = slot % ways;
+      if (freeWayBits != null) {
+        Arrays.fill(freeWayBits, -1L >>> (64 - ways));
+      } else {
+        // Ascending order is a valid min-heap.
+        for (int slot = 0; slot < entries; slot++) {
+          freeWayHeap[slot] = slot % ways;
+        }
       }
     }
   }
@@ -597,9 +608,14 @@ public final class TagCache {
     hashTable[hole] = NONE;
   }
 
-  // Min-heap of invalid ways, per set, for wide sets -------------------------------------------------
+  // Invalid ways of wide sets: a bit set up to 64 ways, a min-heap beyond ---------------------------------
 
   private int popFreeWay(int set, int base) {
+    if (freeWayBits != null) {
+      long free = freeWayBits[set];
+      freeWayBits[set] = free & (free - 1);
+      return Long.numberOfTrailingZeros(free);
+    }
     int count = ways - occupancy[set];
     int lowest = freeWayHeap[base];
     int last = freeWayHeap[base + count - 1];
@@ -627,6 +643,10 @@ public final class TagCache {
 
   /** Called before the slot's occupancy is decremented. */
   private void pushFreeWay(int set, int way) {
+    if (freeWayBits != null) {
+      freeWayBits[set] |= 1L << way;
+      return;
+    }
     int base = set * ways;
     int index = ways - occupancy[set];
     while (index > 0) {

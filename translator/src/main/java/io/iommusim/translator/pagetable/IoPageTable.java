@@ -78,6 +78,8 @@ public final class IoPageTable {
 
   private static final int PAGE_SHIFT = 12;
   private static final int LEVEL_STRIDE = 9;
+  /** log2 of the span of a level-1 table (2 MiB). */
+  private static final int BLOCK_SHIFT = PAGE_SHIFT + LEVEL_STRIDE;
   private static final int INDEX_MASK = ENTRIES_PER_TABLE - 1;
   private static final long PERM_MASK = PTE_READ | PTE_WRITE;
   private static final long TABLE_POINTER_PERM = PTE_READ | PTE_WRITE;
@@ -96,6 +98,18 @@ public final class IoPageTable {
   private long[][] slots;
   private int tableCount;
   private long lastStamp;
+
+  /**
+   * The level-1 table that the walk for the 2 MiB block {@link #cachedBlock} reaches through present
+   * table pointers, valid while {@link #structureVersion} is {@link #cachedVersion}. Every write of an
+   * entry above level 1 (a new or split table, a superpage leaf written or cleared, a table permission)
+   * moves the version on, so a valid cached table is the one a walk from the root would reach: 4 KiB
+   * maps and unmaps in the same block (a NIC's buffers) skip the upper levels.
+   */
+  private long cachedBlock = -1;
+  private int cachedTable;
+  private long cachedVersion = -1;
+  private long structureVersion;
 
   private long pagesMapped;
   private long overlappingMapPages;
@@ -246,8 +260,11 @@ public final class IoPageTable {
     long end = iova + size;
     long pageIova = iova;
     long pagePhys = phys;
+    if (leafLevel > 1) {
+      structureVersion++; // leaves above level 1 replace table pointers or empty entries
+    }
     while (pageIova != end) {
-      int table = tableForLeaf(pageIova, leafLevel);
+      int table = leafLevel == 1 ? level1Table(pageIova) : tableForLeaf(pageIova, leafLevel);
       long[] tableSlots = slots[table];
       // Fill this table's run of consecutive leaves without re-walking from the root.
       int index = indexAt(pageIova, leafLevel);
@@ -281,7 +298,16 @@ public final class IoPageTable {
           "unmap iova=0x%x size=0x%x: must be positive multiples of 4096", iova, size));
     }
     checkInWidth(iova, size);
-    clearRange(ROOT_TABLE, levels, iova, iova + size);
+    long end = iova + size;
+    if (iova >>> BLOCK_SHIFT == (end - 1) >>> BLOCK_SHIFT) {
+      int table = existingLevel1Table(iova);
+      if (table >= 0) {
+        // what the walk from the root would do: every level above passes the range down unchanged
+        clearRange(table, 1, iova, end);
+        return;
+      }
+    }
+    clearRange(ROOT_TABLE, levels, iova, end);
   }
 
   /**
@@ -316,6 +342,7 @@ public final class IoPageTable {
       }
       if (current == level) {
         slots[table][2 * index] = (pte & ~PERM_MASK) | perm;
+        structureVersion++;
         return;
       }
       table = nextTable(pte);
@@ -415,16 +442,56 @@ public final class IoPageTable {
         child = allocateTable();
         slots[table][2 * index] = tablePointer(child);
         slots[table][2 * index + 1] = 0;
+        structureVersion++;
       } else if (isLeaf(pte, level)) {
         child = splitSuperpage(pte, level);
         slots[table][2 * index] = tablePointer(child);
         slots[table][2 * index + 1] = 0;
+        structureVersion++;
       } else {
         child = nextTable(pte);
       }
       table = child;
     }
     return table;
+  }
+
+  /** {@link #tableForLeaf}{@code (iova, 1)}, through the cached block when it is still valid. */
+  private int level1Table(long iova) {
+    long block = iova >>> BLOCK_SHIFT;
+    if (block == cachedBlock && cachedVersion == structureVersion) {
+      return cachedTable;
+    }
+    int table = tableForLeaf(iova, 1);
+    cache(block, table);
+    return table;
+  }
+
+  /**
+   * The level-1 table a walk for {@code iova} reaches through present table pointers, or -1 when the
+   * walk stops above level 1 (an empty entry or a superpage); creates nothing.
+   */
+  private int existingLevel1Table(long iova) {
+    long block = iova >>> BLOCK_SHIFT;
+    if (block == cachedBlock && cachedVersion == structureVersion) {
+      return cachedTable;
+    }
+    int table = ROOT_TABLE;
+    for (int level = levels; level > 1; level--) {
+      long pte = slots[table][2 * indexAt(iova, level)];
+      if (!isPresent(pte) || isLeaf(pte, level)) {
+        return -1;
+      }
+      table = nextTable(pte);
+    }
+    cache(block, table);
+    return table;
+  }
+
+  private void cache(long block, int table) {
+    cachedBlock = block;
+    cachedTable = table;
+    cachedVersion = structureVersion;
   }
 
   /** New level−1 table whose 512 leaves reproduce the superpage {@code pte} of {@code level}. */
@@ -473,6 +540,9 @@ public final class IoPageTable {
       } else if (isLeaf(pte, level)) {
         tableSlots[2 * index] = 0;
         tableSlots[2 * index + 1] = 0;
+        if (level > 1) {
+          structureVersion++;
+        }
         pagesUnmapped += span >>> PAGE_SHIFT;
         if (cursor != entryStart || rangeEnd != entryEnd) {
           superpageUnmapsBeyondRange++;

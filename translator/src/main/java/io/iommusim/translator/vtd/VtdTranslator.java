@@ -28,6 +28,7 @@ import static io.iommusim.translator.stats.DeviceCounter.STALE_HITS;
 import static io.iommusim.translator.stats.DeviceCounter.TRANSLATIONS;
 import static io.iommusim.translator.stats.DeviceCounter.WALK_MEMORY_READS;
 
+import io.iommusim.trace.EventColumns;
 import io.iommusim.trace.EventKind;
 import io.iommusim.trace.Granularity;
 import io.iommusim.trace.TraceEvent;
@@ -102,6 +103,10 @@ public final class VtdTranslator {
   private DeviceState lastDevice;
   /** mrc.enabled: the miss-ratio curves; null when disabled (the translation path then does no curve work). */
   private final IotlbCurves curves;
+  /** The domain of the last map or unmap: a device's maps and unmaps come in long runs. */
+  private DomainState lastDomain;
+  /** The rare kinds of a batch row go through the event path in this. */
+  private final TraceEvent scratch = new TraceEvent();
 
   // results of the last translation, read by the DMA splitting loop
   private int lastPageCode;
@@ -157,21 +162,68 @@ public final class VtdTranslator {
 
   /** Applies one event and counts it as replayed here. */
   public void apply(TraceEvent e) {
-    eventsByKind[e.kind.ordinal()]++;
-    if (e.tsNs >= nextLazyDeadline) {
-      expireLazyQueues(e.tsNs);
-    }
-    switch (e.kind) {
+    EventKind kind = e.kind;
+    begin(kind, e.tsNs);
+    switch (kind) {
       case DMA_READ:
       case DMA_WRITE:
-        dma(e);
+        dma(kind, e.unit, e.sid, e.pasid, e.addr, e.size, e.data, e.tsNs, e.seq);
         break;
       case MAP:
-        map(e);
+        map(e.unit, e.domain, e.addr, e.size, e.phys, e.perm, e.pageSize, e.tsNs, e.seq);
         break;
       case UNMAP:
-        unmap(e);
+        unmap(e.unit, e.domain, e.addr, e.size, e.tsNs, e.seq);
         break;
+      case MSI:
+        msi(e.unit, e.sid, e.addr, e.data, e.tsNs, e.seq);
+        break;
+      default:
+        applyControl(e);
+        break;
+    }
+  }
+
+  /**
+   * Applies row {@code i} of a batch exactly as {@link #apply(TraceEvent)} applies that row as an
+   * event. The frequent kinds read their fields straight from the columns; the others go through
+   * {@link EventColumns#copyRow} and the event path.
+   */
+  public void apply(EventColumns c, int i) {
+    EventKind kind = c.kind(i);
+    long ts = c.tsNs[i];
+    begin(kind, ts);
+    switch (kind) {
+      case DMA_READ:
+      case DMA_WRITE:
+        dma(kind, c.unit[i], c.sid[i], c.pasid[i], c.addr[i], c.size[i], c.data[i], ts, c.seq[i]);
+        break;
+      case MAP:
+        map(c.unit[i], c.domain[i], c.addr[i], c.size[i], c.phys[i], c.perm[i], c.pageSize[i], ts, c.seq[i]);
+        break;
+      case UNMAP:
+        unmap(c.unit[i], c.domain[i], c.addr[i], c.size[i], ts, c.seq[i]);
+        break;
+      case MSI:
+        msi(c.unit[i], c.sid[i], c.addr[i], c.data[i], ts, c.seq[i]);
+        break;
+      default:
+        applyControl(c.copyRow(i, scratch));
+        break;
+    }
+  }
+
+  /** Counts the event as replayed here and fires the flush-queue timers due by its time. */
+  private void begin(EventKind kind, long tsNs) {
+    eventsByKind[kind.ordinal()]++;
+    if (tsNs >= nextLazyDeadline) {
+      expireLazyQueues(tsNs);
+    }
+  }
+
+  /** The kinds other than DMAs, map, unmap and msi. */
+  private void applyControl(TraceEvent e) {
+    switch (e.kind) {
       case ATTACH:
       case ATTACH_PASSTHROUGH:
       case DETACH:
@@ -186,10 +238,6 @@ public final class VtdTranslator {
       case INV_DEVTLB:
         invalidateDeviceTlb(e);
         break;
-      case MSI:
-        requireSid(e);
-        interrupt(device(e.unit, e.sid), e.addr, e.data, e.tsNs, e.seq);
-        break;
       case IRTE_SET:
       case IRTE_CLEAR:
       case INV_IEC:
@@ -199,6 +247,11 @@ public final class VtdTranslator {
         // fault_observed: a recorded fault, kept for validation, never replayed (counted by kind)
         break;
     }
+  }
+
+  private void msi(int unit, int sid, long addr, long data, long ts, long seq) {
+    requireSid(EventKind.MSI, sid, seq);
+    interrupt(device(unit, sid), addr, data, ts, seq);
   }
 
   /**
@@ -298,13 +351,39 @@ public final class VtdTranslator {
    * table (irte_set, irte_clear, inv_iec).
    */
   public static boolean isBroadcast(TraceEvent e) {
-    switch (e.kind) {
+    return isBroadcast(e.kind, e.granularity);
+  }
+
+  private static final int GRANULARITIES = Granularity.values().length;
+  /** {@link #isBroadcast(EventKind, Granularity)} by {@code kind ordinal * GRANULARITIES + granularity ordinal}. */
+  private static final boolean[] BROADCAST = broadcastTable();
+
+  private static boolean[] broadcastTable() {
+    EventKind[] kinds = EventKind.values();
+    Granularity[] granularities = Granularity.values();
+    boolean[] table = new boolean[kinds.length * granularities.length];
+    for (EventKind k : kinds) {
+      for (Granularity g : granularities) {
+        table[k.ordinal() * granularities.length + g.ordinal()] = isBroadcast(k, g);
+      }
+    }
+    return table;
+  }
+
+  /** {@link #isBroadcast(TraceEvent)} of row {@code i} of a batch (a table lookup: it runs for every row). */
+  public static boolean isBroadcast(EventColumns c, int i) {
+    return BROADCAST[c.kind[i] * GRANULARITIES + c.granularity[i]];
+  }
+
+  /** {@link #isBroadcast(TraceEvent)} of an event of this kind and granularity. */
+  public static boolean isBroadcast(EventKind kind, Granularity granularity) {
+    switch (kind) {
       case IRTE_SET:
       case IRTE_CLEAR:
       case INV_IEC:
         return true;
       default:
-        return e.kind.isInvalidation() && e.granularity == Granularity.GLOBAL;
+        return kind.isInvalidation() && granularity == Granularity.GLOBAL;
     }
   }
 
@@ -359,12 +438,17 @@ public final class VtdTranslator {
   }
 
   private DomainState domain(int unit, int domain) {
+    DomainState d = lastDomain;
+    if (d != null && d.domain == domain && d.unit == unit) {
+      return d;
+    }
     long key = ((long) unit << 32) | (domain & 0xFFFFFFFFL);
-    DomainState d = domains.get(key);
+    d = domains.get(key);
     if (d == null) {
       d = new DomainState(unit, domain, settings.addressWidth, stats.domain(unit, domain));
       domains.put(key, d);
     }
+    lastDomain = d;
     return d;
   }
 
@@ -424,17 +508,18 @@ public final class VtdTranslator {
 
   // ---- page tables -------------------------------------------------------------------------------
 
-  private void map(TraceEvent e) {
-    requireDomain(e);
-    DomainState dom = domain(e.unit, e.domain);
+  private void map(int unit, int domain, long addr, long size, long phys, int perm, long pageSize, long tsNs,
+      long seq) {
+    requireDomain(EventKind.MAP, domain, seq);
+    DomainState dom = domain(unit, domain);
     IoPageTable pt = dom.pageTable;
     long overlapsBefore = pt.overlappingMapPages();
     long mappedBefore = pt.pagesMapped();
     long splitsBefore = pt.superpagesSplit();
     try {
-      pt.map(e.addr, e.size, e.phys, e.perm, e.pageSize);
+      pt.map(addr, size, phys, perm, pageSize);
     } catch (IllegalArgumentException ex) {
-      throw new ReplayException(e.seq, "map: " + ex.getMessage());
+      throw new ReplayException(seq, "map: " + ex.getMessage());
     }
     long[] k = dom.stats.counters;
     k[DomainCounter.MAPS.ordinal()]++;
@@ -446,8 +531,8 @@ public final class VtdTranslator {
     if (overlaps > 0 || pt.superpagesSplit() != splitsBefore) {
       // The new leaves replace translations the caches may hold. Replaced subtrees would leave
       // stale paging-structure-cache entries, which the model does not follow: those always go.
-      long start = e.addr;
-      long end = e.addr + e.size;
+      long start = addr;
+      long end = addr + size;
       for (int i = 0; i < dom.cacheSets.size(); i++) {
         TranslationCaches c = dom.cacheSets.get(i);
         for (PagingStructureCache psc : c.psc) {
@@ -456,7 +541,7 @@ public final class VtdTranslator {
           }
         }
       }
-      removedOrChanged(dom, start, end, e.tsNs);
+      removedOrChanged(dom, start, end, tsNs);
     }
   }
 
@@ -493,17 +578,17 @@ public final class VtdTranslator {
     }
   }
 
-  private void unmap(TraceEvent e) {
-    requireDomain(e);
-    DomainState dom = domain(e.unit, e.domain);
+  private void unmap(int unit, int domain, long addr, long size, long tsNs, long seq) {
+    requireDomain(EventKind.UNMAP, domain, seq);
+    DomainState dom = domain(unit, domain);
     IoPageTable pt = dom.pageTable;
     long unmappedBefore = pt.pagesUnmapped();
     long missingBefore = pt.unmapOfUnmappedPages();
     long beyondBefore = pt.superpageUnmapsBeyondRange();
     try {
-      pt.unmap(e.addr, e.size);
+      pt.unmap(addr, size);
     } catch (IllegalArgumentException ex) {
-      throw new ReplayException(e.seq, "unmap: " + ex.getMessage());
+      throw new ReplayException(seq, "unmap: " + ex.getMessage());
     }
     long[] k = dom.stats.counters;
     k[DomainCounter.UNMAPS.ordinal()]++;
@@ -525,7 +610,7 @@ public final class VtdTranslator {
       }
       dom.lazyQueued++;
       if (dom.lazyDeadline == Long.MAX_VALUE) { // the timer is idle: this unmap arms it
-        dom.lazyDeadline = e.tsNs + settings.lazyTimeoutNs;
+        dom.lazyDeadline = tsNs + settings.lazyTimeoutNs;
         lazyPending.add(dom);
         nextLazyDeadline = Math.min(nextLazyDeadline, dom.lazyDeadline);
       }
@@ -533,7 +618,7 @@ public final class VtdTranslator {
     } else if (mode == InvalidationMode.STRICT) {
       k[DomainCounter.STRICT_UNMAP_INVALIDATIONS.ordinal()]++;
     }
-    removedOrChanged(dom, e.addr, e.addr + e.size, e.tsNs);
+    removedOrChanged(dom, addr, addr + size, tsNs);
   }
 
   /** Linux's flush_iotlb_all for a domain: domain-selective IOTLB (and paging-structure) invalidation and device-TLB flushes. */
@@ -733,31 +818,32 @@ public final class VtdTranslator {
 
   // ---- DMA -----------------------------------------------------------------------------------
 
-  private void dma(TraceEvent e) {
-    requireSid(e);
-    if (e.size <= 0) {
-      throw new ReplayException(e.seq, e.kind.text() + ": size must be at least 1, is " + e.size);
+  private void dma(EventKind kind, int unit, int sid, int pasid, long addr, long size, long data, long tsNs,
+      long seq) {
+    requireSid(kind, sid, seq);
+    if (size <= 0) {
+      throw new ReplayException(seq, kind.text() + ": size must be at least 1, is " + size);
     }
-    long end = e.addr + e.size;
-    if (Long.compareUnsigned(end, e.addr) < 0 && end != 0) {
-      throw new ReplayException(e.seq, e.kind.text() + ": addr + size wraps around 2^64");
+    long end = addr + size;
+    if (Long.compareUnsigned(end, addr) < 0 && end != 0) {
+      throw new ReplayException(seq, kind.text() + ": addr + size wraps around 2^64");
     }
-    DeviceState dev = device(e.unit, e.sid);
-    if (e.kind == EventKind.DMA_WRITE && MsiAddress.isInterruptWindow(e.addr)) {
+    DeviceState dev = device(unit, sid);
+    if (kind == EventKind.DMA_WRITE && MsiAddress.isInterruptWindow(addr)) {
       // a write to 0xFEE00000-0xFEEFFFFF is an interrupt request, not a memory write (VT-d)
-      interrupt(dev, e.addr, e.data, e.tsNs, e.seq);
+      interrupt(dev, addr, data, tsNs, seq);
       return;
     }
     long[] k = cellOf(dev).counters;
     k[DMA_EVENTS.ordinal()]++;
-    k[DMA_BYTES.ordinal()] += e.size;
-    boolean write = e.kind == EventKind.DMA_WRITE;
+    k[DMA_BYTES.ordinal()] += size;
+    boolean write = kind == EventKind.DMA_WRITE;
     boolean perTlp = settings.dmaSplit == ModelSettings.DmaSplit.TLP;
     long tlpMask = settings.maxPayload - 1;
-    long cur = e.addr;
-    long last = e.addr + e.size - 1; // inclusive, so a DMA ending at 2^64 does not wrap
+    long cur = addr;
+    long last = addr + size - 1; // inclusive, so a DMA ending at 2^64 does not wrap
     while (true) {
-      translate(dev, cur, write, e.tsNs, e.seq, e.pasid);
+      translate(dev, cur, write, tsNs, seq, pasid);
       long chunkMask = perTlp ? tlpMask : PageSizes.size(lastPageCode) - 1;
       long chunkLast = cur | chunkMask;
       boolean done = Long.compareUnsigned(chunkLast, last) >= 0;
@@ -1001,14 +1087,22 @@ public final class VtdTranslator {
   }
 
   private static void requireSid(TraceEvent e) {
-    if (e.sid < 0) {
-      throw new ReplayException(e.seq, e.kind.text() + " needs a sid");
+    requireSid(e.kind, e.sid, e.seq);
+  }
+
+  private static void requireSid(EventKind kind, int sid, long seq) {
+    if (sid < 0) {
+      throw new ReplayException(seq, kind.text() + " needs a sid");
     }
   }
 
   private static void requireDomain(TraceEvent e) {
-    if (e.domain < 0 || e.domain > 0xFFFF) {
-      throw new ReplayException(e.seq, e.kind.text() + " needs a domain id 0..65535 (VT-d DIDs are 16 bits), got " + e.domain);
+    requireDomain(e.kind, e.domain, e.seq);
+  }
+
+  private static void requireDomain(EventKind kind, int domain, long seq) {
+    if (domain < 0 || domain > 0xFFFF) {
+      throw new ReplayException(seq, kind.text() + " needs a domain id 0..65535 (VT-d DIDs are 16 bits), got " + domain);
     }
   }
 

@@ -166,6 +166,72 @@ class IoPageTableRandomizedTest {
     }
   }
 
+  /**
+   * Operations crowded into a few 2 MiB blocks, as a NIC's buffers are, so that consecutive maps and
+   * unmaps hit the same level-1 table (the cached fast path), interleaved with the structural changes
+   * that must end it: 2 MiB leaves over a block's table, their splits, superpage unmaps, 1 GiB leaves.
+   */
+  @ParameterizedTest
+  @ValueSource(longs = {3, 4, 0xB10CL})
+  void crowdedBlocksMatchNaiveReference(long seed) {
+    SplittableRandom random = new SplittableRandom(seed);
+    IoPageTable table = new IoPageTable(48);
+    Reference reference = new Reference();
+    WalkResult out = new WalkResult();
+    long base = 3 * SIZE_1G - 2 * SIZE_2M; // four blocks across a 1 GiB boundary
+    for (int op = 0; op < OPERATIONS; op++) {
+      int roll = random.nextInt(1000);
+      long iova;
+      long size;
+      String description;
+      if (roll < 480) {
+        size = (1 + random.nextInt(3)) * SIZE_4K;
+        iova = base + random.nextLong((4 * SIZE_2M - size) / SIZE_4K + 1) * SIZE_4K;
+        long phys = random.nextLong(1L << 28) * SIZE_4K;
+        int perm = 1 + random.nextInt(3);
+        table.map(iova, size, phys, perm, SIZE_4K);
+        reference.map(iova, size, phys, perm, SIZE_4K);
+        description = String.format("map 4K iova=0x%x size=0x%x", iova, size);
+      } else if (roll < 960) {
+        size = (1 + random.nextInt(3)) * SIZE_4K;
+        iova = base + random.nextLong((4 * SIZE_2M - size) / SIZE_4K + 1) * SIZE_4K;
+        table.unmap(iova, size);
+        reference.unmap(iova, size);
+        description = String.format("unmap iova=0x%x size=0x%x", iova, size);
+      } else if (roll < 985) {
+        size = SIZE_2M;
+        iova = base + random.nextInt(4) * SIZE_2M;
+        long phys = random.nextLong(1L << 19) * SIZE_2M;
+        table.map(iova, size, phys, 3, SIZE_2M);
+        reference.map(iova, size, phys, 3, SIZE_2M);
+        description = String.format("map 2M iova=0x%x", iova);
+      } else if (roll < 995) {
+        size = SIZE_2M + SIZE_4K;
+        iova = base + random.nextLong((4 * SIZE_2M - size) / SIZE_4K + 1) * SIZE_4K;
+        table.unmap(iova, size);
+        reference.unmap(iova, size);
+        description = String.format("unmap across blocks iova=0x%x size=0x%x", iova, size);
+      } else {
+        size = SIZE_1G;
+        iova = 2 * SIZE_1G; // the gigabyte holding the first two blocks
+        long phys = random.nextLong(1L << 10) * SIZE_1G;
+        table.map(iova, size, phys, 1, SIZE_1G);
+        reference.map(iova, size, phys, 1, SIZE_1G);
+        description = "map 1G at 2 GiB";
+      }
+      String context = "seed " + seed + " op " + op + ": " + description;
+      assertCountersMatch(table, reference, context);
+      for (int i = 0; i < 8; i++) {
+        assertPageMatches(table, reference, base + random.nextLong(4 * SIZE_2M), out, context);
+      }
+    }
+    assertFullyEqual(table, reference, random, out, "seed " + seed + " at the end");
+    if (reference.superpagesSplit == 0 || reference.superpageUnmapsBeyondRange == 0
+        || reference.overlappingMapPages == 0 || reference.unmapOfUnmappedPages == 0) {
+      fail("crowded sequence too tame for seed " + seed);
+    }
+  }
+
   private static long pickPageSize(SplittableRandom random) {
     int roll = random.nextInt(100);
     return roll < 1 ? SIZE_1G : roll < 25 ? SIZE_2M : SIZE_4K;

@@ -395,6 +395,43 @@ class IoPageTableTest {
   }
 
   @Test
+  void aHiddenTableIsSeenByTheNextMapAndUnmapInTheSameBlock() {
+    // 4 KiB maps and unmaps in one 2 MiB block skip the upper levels; hiding the block's table
+    // (setTablePermission 0 on its level-2 pointer) must end that at once
+    IoPageTable table = new IoPageTable(48);
+    table.map(0x20_0000L, SIZE_4K, 0x1000, RW, SIZE_4K);
+    table.map(0x20_1000L, SIZE_4K, 0x2000, RW, SIZE_4K);
+    table.unmap(0x20_0000L, SIZE_4K);
+    assertEquals(1, table.pagesUnmapped());
+    table.setTablePermission(0x20_0000L, 2, 0);
+    // the walk stops at the hidden pointer: the page at 0x201000 is no longer reachable
+    table.unmap(0x20_1000L, SIZE_4K);
+    assertEquals(1, table.pagesUnmapped());
+    assertEquals(1, table.unmapOfUnmappedPages());
+    assertEquals(4, table.tables());
+    // a map through the hidden pointer installs a fresh level-1 table (Linux's pfn_to_dma_pte)
+    table.map(0x20_2000L, SIZE_4K, 0x3000, RW, SIZE_4K);
+    assertEquals(5, table.tables());
+    assertEquals(WalkResult.OK, table.walk(0x20_2000L, out));
+    assertEquals(WalkResult.NOT_PRESENT, table.walk(0x20_1000L, out), "the old table is detached");
+    table.unmap(0x20_2000L, SIZE_4K);
+    assertEquals(2, table.pagesUnmapped());
+  }
+
+  @Test
+  void aSuperpageOverTheBlockIsSeenByTheNextSmallUnmap() {
+    IoPageTable table = new IoPageTable(48);
+    table.map(0x40_0000L, SIZE_4K, 0x1000, RW, SIZE_4K);
+    table.unmap(0x40_1000L, SIZE_4K); // nothing there: counted, and the block's table is remembered
+    assertEquals(1, table.unmapOfUnmappedPages());
+    table.map(0x40_0000L, SIZE_2M, 0x20_0000L, RW, SIZE_2M); // replaces the level-1 table
+    table.unmap(0x40_1000L, SIZE_4K); // removes the whole 2 MiB leaf
+    assertEquals(512, table.pagesUnmapped());
+    assertEquals(1, table.superpageUnmapsBeyondRange());
+    assertEquals(WalkResult.NOT_PRESENT, table.walk(0x40_0000L, out));
+  }
+
+  @Test
   void stampsAreFreshPerLeafWrite() {
     IoPageTable table = new IoPageTable(48);
     assertEquals(0, table.lastStamp());
