@@ -58,7 +58,7 @@ def main(source, out):
                           CAST(sets * ways AS INTEGER) AS entries, CAST(accesses AS BIGINT) AS accesses,
                           CAST(round(accesses * {curve}) AS BIGINT) AS misses
                    FROM ({streams}) CROSS JOIN ({geometry}))
-        SELECT *, CAST(misses AS DOUBLE) / accesses AS miss_ratio FROM m
+        SELECT 'fixture' AS config_id, *, CAST(misses AS DOUBLE) / accesses AS miss_ratio FROM m
         ORDER BY scope, unit, domain, sid, sets, ways""")
 
     grid = " UNION ALL ".join(f"SELECT '{e}' AS entries, '{p}' AS policy, {f} AS factor"
