@@ -2,7 +2,8 @@
 # bench/spark: scripted Spark benchmarks (not tests). Print RESULT lines.
 # BENCH=spark (default): generates a nic-ring trace once (default 50 M events) into WORKDIR, then
 #   times bare read+repartition+sort, simulate unprepared and simulate prepared in one SparkSession.
-#   bench/spark/run.sh [WORKDIR] [EVENTS] [MASTER]      (defaults: /tmp/iommusim-bench 50000000 local[2])
+#   bench/spark/run.sh [WORKDIR] [EVENTS] [MASTER] [key=value...]   (defaults: /tmp/iommusim-bench 50000000 local[2];
+#   key=value: model settings for every simulate run, e.g. mrc.enabled=false)
 # BENCH=sweep: a 12-configuration sweep against SEPARATE separate simulate runs, prepared and unprepared.
 #   BENCH=sweep bench/spark/run.sh [WORKDIR] [EVENTS] [MASTER] [SEPARATE]   (defaults: ... 5000000 local[2] 12)
 set -euo pipefail

@@ -9,6 +9,7 @@ import io.iommusim.trace.EventSink;
 import io.iommusim.trace.generate.Workload;
 import io.iommusim.trace.generate.Workloads;
 import io.iommusim.trace.parquet.ParquetTraceWriter;
+import io.iommusim.translator.settings.Settings;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.List;
@@ -21,7 +22,8 @@ import org.apache.spark.sql.SparkSession;
  * nothing else; simulate on the same trace unprepared (shuffle path); simulate on its prepared
  * layout (no shuffle). Prints {@code RESULT <name> <value> <unit>} lines.
  *
- * <p>Usage: {@code SparkBench WORKDIR [EVENTS] [MASTER]} (defaults 50000000, local[2]). The trace is
+ * <p>Usage: {@code SparkBench WORKDIR [EVENTS] [MASTER] [key=value...]} (defaults 50000000, local[2]; the
+ * key=value pairs are model settings for every simulate run, e.g. {@code mrc.enabled=false}). The trace is
  * nic-ring with 8 NICs (8 replay groups), generated once into WORKDIR and reused by later runs.
  */
 public final class SparkBench {
@@ -29,6 +31,10 @@ public final class SparkBench {
     Path work = Path.of(args[0]);
     long events = args.length > 1 ? Long.parseLong(args[1]) : 50_000_000L;
     String master = args.length > 2 ? args[2] : "local[2]";
+    Settings settings = Settings.defaults();
+    for (int i = 3; i < args.length; i++) {
+      settings = settings.with(args[i], "SparkBench argument");
+    }
     Files.createDirectories(work);
     Path raw = work.resolve("nic-ring-" + events + ".parquet");
     Path prepared = work.resolve("nic-ring-" + events + ".prepared");
@@ -63,8 +69,8 @@ public final class SparkBench {
         new ConvertJob(spark).run(c);
       }
       for (int i = 0; i < 2; i++) {
-        simulate(spark, warmupTrace, work.resolve("warmup"));
-        simulate(spark, warmupPrepared, work.resolve("warmup"));
+        simulate(spark, settings, warmupTrace, work.resolve("warmup"));
+        simulate(spark, settings, warmupPrepared, work.resolve("warmup"));
       }
 
       long t = System.nanoTime();
@@ -86,7 +92,7 @@ public final class SparkBench {
       result("spark.bare_events", n, "events");
 
       t = System.nanoTime();
-      SimulateJob.Result unprepared = simulate(spark, raw, work.resolve("out-unprepared"));
+      SimulateJob.Result unprepared = simulate(spark, settings, raw, work.resolve("out-unprepared"));
       double unpreparedSecs = secs(t);
       result("spark.simulate_unprepared", unpreparedSecs, "s");
       result("spark.simulate_unprepared_over_bare", unpreparedSecs / bare, "x");
@@ -96,7 +102,7 @@ public final class SparkBench {
       SimulateJob.Result fast = null;
       for (String run : new String[] {"first", "second"}) {
         t = System.nanoTime();
-        fast = simulate(spark, prepared, work.resolve("out-prepared"));
+        fast = simulate(spark, settings, prepared, work.resolve("out-prepared"));
         double preparedSecs = secs(t);
         result("spark.simulate_prepared." + run, preparedSecs, "s");
         result("spark.simulate_prepared." + run + ".rate", fast.recordsReplayed / preparedSecs / 1e6, "Mevents/s");
@@ -119,11 +125,12 @@ public final class SparkBench {
     }
   }
 
-  private static SimulateJob.Result simulate(SparkSession spark, Path input, Path out) {
+  private static SimulateJob.Result simulate(SparkSession spark, Settings settings, Path input, Path out) {
     SimulateJob.Request r = new SimulateJob.Request();
     r.inputs = List.of(input.toString());
     r.out = out.toString();
     r.overwrite = true;
+    r.settings = settings;
     return new SimulateJob(spark).run(r);
   }
 
