@@ -4,6 +4,7 @@
 #   times bare read+repartition+sort, simulate unprepared and simulate prepared in one SparkSession.
 #   bench/spark/run.sh [WORKDIR] [EVENTS] [MASTER] [key=value...]   (defaults: /tmp/iommusim-bench 50000000 local[2];
 #   key=value: model settings for every simulate run, e.g. mrc.enabled=false)
+#   PREPARED_ONLY=1: only the prepared replay; PREPARED_RUNS=N: N timed prepared runs (default 2), median of the steady ones
 # BENCH=sweep: a 12-configuration sweep against SEPARATE separate simulate runs, prepared and unprepared.
 #   BENCH=sweep bench/spark/run.sh [WORKDIR] [EVENTS] [MASTER] [SEPARATE]   (defaults: ... 5000000 local[2] 12)
 set -euo pipefail
