@@ -192,12 +192,29 @@ public final class StackDistanceCounter {
         lv.histogram[0]++; // the newest mark of its set: depth 1, nothing moves
         continue;
       }
+      int distance = NO_MARK;
+      if (lv.holeCount[set] > 0 && lv.holeHeap[set][0] == end) {
+        // The newest position of the set is a hole (typically: the last key accessed there was
+        // invalidated since). It absorbs the move in place: nothing shifts, so the key takes the
+        // hole's time, its old time becomes the hole, and the clock does not advance.
+        int base = set << lv.timeShift;
+        if (previous != 0) {
+          distance = lv.marks[set] - lv.rank(set, previous) + 1;
+          lv.timeToId[base + previous] = HOLE;
+          lv.replaceNewestHole(set, previous);
+        } else {
+          lv.popHole(set);
+        }
+        lv.timeToId[base + end] = id + 1;
+        r[slot] = end;
+        lv.histogram[distance <= lv.maxWays ? distance - 1 : lv.maxWays]++;
+        continue;
+      }
       if (end == lv.capacity - 1) {
         lv.compact(set);
         previous = r[slot];
         end = lv.clock[set];
       }
-      int distance = NO_MARK;
       if (previous != 0) {
         distance = lv.marks[set] - lv.rank(set, previous) + 1;
       }
@@ -644,10 +661,11 @@ public final class StackDistanceCounter {
       if (hole <= previous) {
         return previous;
       }
-      popHole(set);
       if (previous != 0) {
         timeToId[(set << timeShift) + previous] = HOLE;
-        pushHole(set, previous);
+        replaceNewestHole(set, previous);
+      } else {
+        popHole(set);
       }
       return hole;
     }
@@ -819,6 +837,28 @@ public final class StackDistanceCounter {
       if (heap == null || heap.length < size) {
         holeHeap[set] = heap == null ? new int[Math.max(8, size)] : Arrays.copyOf(heap, Math.max(size, 2 * heap.length));
       }
+    }
+
+    /** Replaces the newest hole by the older hole {@code time}: one sift-down instead of a pop and a push. */
+    private void replaceNewestHole(int set, int time) {
+      int[] heap = holeHeap[set];
+      int n = holeCount[set];
+      int i = 0;
+      while (true) {
+        int child = 2 * i + 1;
+        if (child >= n) {
+          break;
+        }
+        if (child + 1 < n && heap[child + 1] > heap[child]) {
+          child++;
+        }
+        if (heap[child] <= time) {
+          break;
+        }
+        heap[i] = heap[child];
+        i = child;
+      }
+      heap[i] = time;
     }
 
     private void popHole(int set) {

@@ -116,6 +116,30 @@ class StackDistanceCounterTest {
     assertEquals(4, c.curves().misses(1, 3));
   }
 
+  /**
+   * A driver's map, DMA, unmap per packet with the IOVA-allocator handing out new buffers: each new
+   * key takes the hole its predecessor left at the top, so A stays at depth 2 however many go by.
+   */
+  @Test
+  void newKeysTakeTheHoleAtTheTop() {
+    StackDistanceCounter c = fa();
+    access(c, A); // stack A
+    for (long k : new long[] {B, C, D, E}) {
+      c.access(k, k); // cold; the top is a hole (or nothing, for B): stack k A
+      c.invalidate(k, k); // stack [hole] A
+    }
+    c.access(A, A); // depth 2: the hole absorbs the move, stack A [hole]
+    long[] expected = h(0, 1);
+    expected[8] = 5;
+    assertArrayEquals(expected, c.curves().histogram(1));
+    // 1 entry: all six miss; 2 entries: {A, k} each time, so A hits at the end.
+    assertEquals(6, c.curves().misses(1, 1));
+    assertEquals(5, c.curves().misses(1, 2));
+    c.access(B, B); // cold: takes the hole at depth 2, stack B A
+    c.access(A, A); // depth 2
+    assertEquals(2, c.curves().histogram(1)[1]);
+  }
+
   @Test
   void hitWithAHoleAboveMovesTheHoleDown() {
     StackDistanceCounter c = fa();
