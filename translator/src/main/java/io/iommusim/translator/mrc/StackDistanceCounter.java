@@ -44,7 +44,10 @@ import java.util.Arrays;
  * bitmap and 16 + 128 counts, so the rank structure stays in L1 (a Fenwick tree over the timestamps
  * themselves needs 32 KiB and two walks of 13 scattered loads per access). A max-heap per set holds
  * the hole timestamps (the shallowest hole is the newest). The key whose mark is the newest of its set
- * (depth 1) changes nothing and costs no rank query. Key → id is a primitive open-addressing map
+ * (depth 1) changes nothing and costs no rank query. When the newest mark of the set is a hole (the
+ * set's last key was invalidated since: a driver's map, DMA, unmap), the accessed key takes that time
+ * and its old time, if any, becomes the hole: the same stack as the general case with {@code h = 1},
+ * without touching the bitmap or the clock. Key → id is a primitive open-addressing map
  * (linear probing, backward-shift deletion, key and id side by side) looked up once per access for all
  * set counts; per id, its index bits and one timestamp per set count share one small record. Each set
  * count keeps its per-set arrays flat ({@code set << shift | index}, one capacity for all its sets).
