@@ -5,16 +5,24 @@
 #   bench/spark/run.sh [WORKDIR] [EVENTS] [MASTER] [key=value...]   (defaults: /tmp/iommusim-bench 50000000 local[2];
 #   key=value: model settings for every simulate run, e.g. mrc.enabled=false)
 #   PREPARED_ONLY=1: only the prepared replay; PREPARED_RUNS=N: N timed prepared runs (default 2), median of the steady ones
+# BENCH=replay: the prepared replay without Spark, one thread, thread CPU per event (steadier on a shared VM).
+#   BENCH=replay bench/spark/run.sh [WORKDIR] [EVENTS] [FILES] [key=value...]   (defaults: ... 50000000 2; replays
+#   FILES files of WORKDIR/nic-ring-EVENTS.prepared, which BENCH=spark writes, 6 times)
 # BENCH=sweep: a 12-configuration sweep against SEPARATE separate simulate runs, prepared and unprepared.
 #   BENCH=sweep bench/spark/run.sh [WORKDIR] [EVENTS] [MASTER] [SEPARATE]   (defaults: ... 5000000 local[2] 12)
 set -euo pipefail
 root="$(cd "$(dirname "$0")/../.." && pwd)"
 case "${BENCH:-spark}" in
-  spark) class=SparkBench; default_events=50000000 ;;
-  sweep) class=SweepBench; default_events=5000000 ;;
-  *) echo "BENCH must be spark or sweep" >&2; exit 2 ;;
+  spark) class=io.iommusim.bench.spark.SparkBench; default_events=50000000 ;;
+  sweep) class=io.iommusim.bench.spark.SweepBench; default_events=5000000 ;;
+  replay) class=io.iommusim.pipeline.job.ReplayBench; default_events=50000000 ;;
+  *) echo "BENCH must be spark, sweep or replay" >&2; exit 2 ;;
 esac
 work="${1:-/tmp/iommusim-bench}"; events="${2:-$default_events}"; master="${3:-local[2]}"
+main_args=("$work" "$events" "$master")
+if [[ "${BENCH:-spark}" == replay ]]; then
+  main_args=("$work/nic-ring-$events.prepared" "${3:-2}" 6)
+fi
 (cd "$root" && mvn -q -B -Dstyle.color=never -P bench -pl bench/spark -am package -DskipTests)
 cp="$root/bench/spark/target/classes:$root/pipeline/target/iommusim-pipeline-0.1.0-SNAPSHOT.jar:$(cat "$root/pipeline/target/launcher-classpath.txt")"
 export SPARK_LOCAL_IP=127.0.0.1
@@ -27,4 +35,4 @@ exec java -Xmx12g -XX:+IgnoreUnrecognizedVMOptions \
   --add-opens=java.base/sun.nio.ch=ALL-UNNAMED --add-opens=java.base/sun.nio.cs=ALL-UNNAMED \
   --add-opens=java.base/sun.security.action=ALL-UNNAMED --add-opens=java.base/sun.util.calendar=ALL-UNNAMED \
   -Dio.netty.tryReflectionSetAccessible=true \
-  -cp "$cp" "io.iommusim.bench.spark.$class" "$work" "$events" "$master" "${@:4}"
+  -cp "$cp" "$class" "${main_args[@]}" "${@:4}"
