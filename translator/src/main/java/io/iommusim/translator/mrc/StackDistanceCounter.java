@@ -844,8 +844,18 @@ public final class StackDistanceCounter {
 
     /** Replaces the newest hole by the older hole {@code time}: one sift-down instead of a pop and a push. */
     private void replaceNewestHole(int set, int time) {
-      int[] heap = holeHeap[set];
-      int n = holeCount[set];
+      siftDownFromTop(holeHeap[set], holeCount[set], time);
+    }
+
+    private void popHole(int set) {
+      int n = --holeCount[set];
+      if (n > 0) {
+        siftDownFromTop(holeHeap[set], n, holeHeap[set][n]);
+      }
+    }
+
+    /** Puts {@code time} at the root of the max-heap {@code heap[0, n)} and sifts it down. */
+    private static void siftDownFromTop(int[] heap, int n, int time) {
       int i = 0;
       while (true) {
         int child = 2 * i + 1;
@@ -862,30 +872,6 @@ public final class StackDistanceCounter {
         i = child;
       }
       heap[i] = time;
-    }
-
-    private void popHole(int set) {
-      int[] heap = holeHeap[set];
-      int n = --holeCount[set];
-      int last = heap[n];
-      int i = 0;
-      while (true) {
-        int child = 2 * i + 1;
-        if (child >= n) {
-          break;
-        }
-        if (child + 1 < n && heap[child + 1] > heap[child]) {
-          child++;
-        }
-        if (heap[child] <= last) {
-          break;
-        }
-        heap[i] = heap[child];
-        i = child;
-      }
-      if (n > 0) {
-        heap[i] = last;
-      }
     }
 
     private void pushHole(int set, int time) {
