@@ -49,12 +49,14 @@ public final class ReplayBench {
       long events = 0;
       long cpu = threads.getCurrentThreadCpuTime();
       for (String file : files) {
-        CountingCursor input = new CountingCursor(new PreparedFileCursor(file));
-        ReplayPartition replay = new ReplayPartition(0, input, scan.broadcast, scan.timeline, settings, invalidation);
-        while (replay.hasNext()) {
-          replay.next();
+        try (PreparedFileCursor cursor = new PreparedFileCursor(file)) {
+          CountingCursor input = new CountingCursor(cursor);
+          ReplayPartition replay = new ReplayPartition(0, input, scan.broadcast, scan.timeline, settings, invalidation);
+          while (replay.hasNext()) {
+            replay.next();
+          }
+          events += input.rows;
         }
-        events += input.rows;
       }
       cpu = threads.getCurrentThreadCpuTime() - cpu;
       nsPerEvent[rep] = (double) cpu / events;
