@@ -233,6 +233,39 @@ class SweepSamplesTest {
     SweepEqualsSimulateTest.assertSameAsSimulate(out, sim, r.spec.configs.get(0).configId, List.of("iotlb.policy"));
   }
 
+  /**
+   * A prepared trace's events reach the sweep's replay as stored blocks without their file: the error
+   * still names the prepared file and row, as simulate's replay of the same file does. The device's
+   * file holds its attach, map and DMA in (ts, seq) order, so the map on line 3 is row 1 (rows count
+   * from 0, as in every Parquet position).
+   */
+  @Test
+  void failedSweepOnAPreparedTraceNamesTheFileAndRow() throws Exception {
+    Path trace = tmp.resolve("misaligned-prepared.csv");
+    Files.writeString(trace, "ts_ns,kind,sid,domain,addr,size,phys,perm,page_size\n"
+        + "0,attach,03:00.0,1,,,,,\n"
+        + "10,map,,1,0x100800,0x1000,0x80000000,rw,4096\n"
+        + "100,dma_read,03:00.0,,0x100000,64,,,\n");
+    Path prepared = tmp.resolve("misaligned.prepared");
+    PipelineTestSupport.convert(trace, prepared);
+    String file;
+    try (var files = Files.list(prepared)) {
+      List<String> parts = files.map(Path::toString).filter(n -> n.endsWith(".parquet")).sorted()
+          .collect(Collectors.toList());
+      assertEquals(1, parts.size(), parts.toString());
+      file = parts.get(0);
+    }
+    Exception e = org.junit.jupiter.api.Assertions.assertThrows(Exception.class, () -> sweep(prepared,
+        tmp.resolve("failed-prepared"), SweepSpec.fromGrids(Settings.defaults(), List.of("iotlb.entries=8,16"))));
+    String message = io.iommusim.pipeline.job.Failures.userMessage(e);
+    assertTrue(message != null && message.contains(file + " row 1 (seq 3)") && message.contains("iova=0x100800"),
+        String.valueOf(message));
+    Exception s = org.junit.jupiter.api.Assertions.assertThrows(Exception.class,
+        () -> PipelineTestSupport.simulate(prepared, tmp.resolve("failed-prepared-simulate")));
+    String simulateMessage = io.iommusim.pipeline.job.Failures.userMessage(s);
+    assertTrue(simulateMessage != null && simulateMessage.contains(file + " row 1"), String.valueOf(simulateMessage));
+  }
+
   @Test
   void failedSweepLeavesNoOutputAndNamesTheLine() throws Exception {
     Path trace = tmp.resolve("misaligned.csv");

@@ -1,8 +1,12 @@
 package io.iommusim.pipeline.job;
 
+import io.iommusim.pipeline.ingest.InputSplit;
 import io.iommusim.pipeline.ingest.TraceInputs;
 import io.iommusim.pipeline.ingest.TraceInputs.Format;
 import io.iommusim.pipeline.ingest.TraceInputs.Input;
+import io.iommusim.trace.EventColumns;
+import io.iommusim.trace.parquet.ParquetTraceReader;
+import java.io.IOException;
 import java.io.Serializable;
 import java.util.List;
 
@@ -11,7 +15,8 @@ import java.util.List;
  * user needs to find the record: {@code trace.csv:17}, {@code trace.parquet row 9}, or for an imported
  * input {@code trace.txt event #5} (the position of the event in the importer's stream; the conversion
  * report and {@code convert} output lead from there to the lines). For a prepared trace the inputs it
- * was prepared from are not known; its events are named by the trace directory and their seq.
+ * was prepared from are not known: an event is named by the prepared file and row that hold its seq,
+ * found by reading the files again (error messages only; the replay of a sweep keeps no file).
  */
 final class SourceNames implements Serializable {
   private static final long serialVersionUID = 1L;
@@ -20,6 +25,7 @@ final class SourceNames implements Serializable {
   private final boolean[] csv;
   private final boolean[] imported;
   private final String prepared;
+  private final String[] preparedFiles;
 
   SourceNames(List<Input> inputs) {
     paths = new String[inputs.size()];
@@ -31,18 +37,20 @@ final class SourceNames implements Serializable {
       imported[in.index] = in.format == Format.IMPORTED;
     }
     prepared = null;
+    preparedFiles = new String[0];
   }
 
-  private SourceNames(String preparedDir) {
+  private SourceNames(String preparedDir, List<String> files) {
     paths = new String[0];
     csv = new boolean[0];
     imported = new boolean[0];
     prepared = preparedDir;
+    preparedFiles = files.toArray(new String[0]);
   }
 
-  /** Names for the events of a prepared trace directory. */
-  static SourceNames ofPrepared(String dir) {
-    return new SourceNames(dir);
+  /** Names for the events of a prepared trace directory and its data files. */
+  static SourceNames ofPrepared(String dir, List<String> files) {
+    return new SourceNames(dir, files);
   }
 
   String describe(long src) {
@@ -62,6 +70,29 @@ final class SourceNames implements Serializable {
 
   /** The position of the event with this seq, as error messages give it. */
   String position(long seq) {
+    if (prepared != null) {
+      String row = preparedRow(seq);
+      return (row != null ? row : prepared) + " (seq " + seq + ")";
+    }
     return describe(seq) + " (seq " + seq + ")";
+  }
+
+  /** {@code file row N} of the prepared trace's event with this seq; null if no file can show it. */
+  private String preparedRow(long seq) {
+    for (String file : preparedFiles) {
+      try (ParquetTraceReader reader = ParquetTraceReader.open(InputSplit.localPath(file), 0)) {
+        EventColumns batch;
+        while ((batch = reader.nextBatch()) != null) {
+          for (int i = 0; i < batch.rows; i++) {
+            if (batch.seq[i] == seq) {
+              return reader.position(i);
+            }
+          }
+        }
+      } catch (IOException | RuntimeException e) {
+        return null; // the message still names the trace and the seq
+      }
+    }
+    return null;
   }
 }

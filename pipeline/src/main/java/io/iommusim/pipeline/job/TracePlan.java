@@ -81,7 +81,7 @@ final class TracePlan {
 
   /** How error messages name an event of this trace. */
   SourceNames names() {
-    return prepared != null ? SourceNames.ofPrepared(prepared.dir) : new SourceNames(inputs);
+    return prepared != null ? SourceNames.ofPrepared(prepared.dir, prepared.files) : new SourceNames(inputs);
   }
 
   /** The trace in replay order (lazy: the shuffle, if any, runs when a replay consumes it). */

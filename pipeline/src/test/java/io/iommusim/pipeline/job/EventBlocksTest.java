@@ -198,7 +198,7 @@ class EventBlocksTest {
         new SourceNames(List.of(TraceInputs.Input.of(0, "trace.csv", TraceInputs.Format.CSV))));
     assertEquals(1, c.nextBatch().rows);
     assertEquals("trace.csv:17 (seq 17)", c.position(0));
-    EventBlocks.Cursor prepared = new EventBlocks.Cursor(blocks.iterator(), SourceNames.ofPrepared("/data/t.prepared"));
+    EventBlocks.Cursor prepared = new EventBlocks.Cursor(blocks.iterator(), SourceNames.ofPrepared("/data/t.prepared", List.of()));
     assertEquals(1, prepared.nextBatch().rows);
     assertEquals("/data/t.prepared (seq 17)", prepared.position(0));
   }
