@@ -241,11 +241,7 @@ class SweepSamplesTest {
    */
   @Test
   void failedSweepOnAPreparedTraceNamesTheFileAndRow() throws Exception {
-    Path trace = tmp.resolve("misaligned-prepared.csv");
-    Files.writeString(trace, "ts_ns,kind,sid,domain,addr,size,phys,perm,page_size\n"
-        + "0,attach,03:00.0,1,,,,,\n"
-        + "10,map,,1,0x100800,0x1000,0x80000000,rw,4096\n"
-        + "100,dma_read,03:00.0,,0x100000,64,,,\n");
+    Path trace = misalignedMap(tmp.resolve("misaligned-prepared.csv"));
     Path prepared = tmp.resolve("misaligned.prepared");
     PipelineTestSupport.convert(trace, prepared);
     String file;
@@ -268,11 +264,7 @@ class SweepSamplesTest {
 
   @Test
   void failedSweepLeavesNoOutputAndNamesTheLine() throws Exception {
-    Path trace = tmp.resolve("misaligned.csv");
-    Files.writeString(trace, "ts_ns,kind,sid,domain,addr,size,phys,perm,page_size\n"
-        + "0,attach,03:00.0,1,,,,,\n"
-        + "10,map,,1,0x100800,0x1000,0x80000000,rw,4096\n"
-        + "100,dma_read,03:00.0,,0x100000,64,,,\n");
+    Path trace = misalignedMap(tmp.resolve("misaligned.csv"));
     Path out = tmp.resolve("failed");
     Exception e = org.junit.jupiter.api.Assertions.assertThrows(Exception.class, () -> sweep(trace, out,
         SweepSpec.fromGrids(Settings.defaults(), List.of("iotlb.entries=8,16"))));
@@ -284,5 +276,14 @@ class SweepSamplesTest {
       assertEquals(List.of(), s.map(p -> p.getFileName().toString()).filter(n -> n.startsWith("failed."))
           .collect(Collectors.toList()));
     }
+  }
+
+  /** A trace whose map on line 3 (seq 3) is not page aligned: the replay fails there. */
+  private static Path misalignedMap(Path trace) throws Exception {
+    Files.writeString(trace, "ts_ns,kind,sid,domain,addr,size,phys,perm,page_size\n"
+        + "0,attach,03:00.0,1,,,,,\n"
+        + "10,map,,1,0x100800,0x1000,0x80000000,rw,4096\n"
+        + "100,dma_read,03:00.0,,0x100000,64,,,\n");
+    return trace;
   }
 }
