@@ -1,6 +1,7 @@
 package io.iommusim.pipeline.job;
 
 import io.iommusim.pipeline.output.ConfigTable;
+import io.iommusim.pipeline.output.MrcTable;
 import io.iommusim.pipeline.output.ImportSidecars;
 import io.iommusim.pipeline.output.OutputCommitter;
 import io.iommusim.pipeline.output.StatsTables;
@@ -113,7 +114,7 @@ public final class SimulateJob {
       for (ConfigTable t : ConfigTable.ALL) {
         tables.add(t.name, t.rows(config.configId, result.stats), t.schema());
       }
-      tables.writeAll();
+      tables.addMrc(MrcTable.curves(config.configId, result.stats), 1).writeAll();
       timing.phase("write");
 
       if (sidecars.isOpen()) {

@@ -5,6 +5,7 @@ import static org.apache.spark.sql.functions.element_at;
 import static org.apache.spark.sql.functions.expr;
 import static org.apache.spark.sql.functions.lit;
 
+import io.iommusim.pipeline.output.MrcTable;
 import io.iommusim.pipeline.output.OutputCommitter;
 import io.iommusim.translator.FaultReason;
 import java.util.ArrayList;
@@ -38,6 +39,19 @@ final class TableWriter {
   /** A table from driver-side rows, written as one file. */
   TableWriter add(String name, List<Row> rows, StructType schema) {
     writes.add(() -> spark.createDataFrame(rows, schema).coalesce(1).write().parquet(committer.stagingPath(name)));
+    return this;
+  }
+
+  /**
+   * Table {@code mrc} from its curves, in table order: one slice of curves per configuration, each
+   * expanded to rows by an executor and written as one file, so that the files follow the table order
+   * and their number does not depend on the master.
+   */
+  TableWriter addMrc(List<MrcTable.Curve> curves, int configurations) {
+    JavaRDD<Row> rows = JavaSparkContext.fromSparkContext(spark.sparkContext())
+        .parallelize(curves, Math.max(1, Math.min(configurations, curves.size())))
+        .flatMap(c -> c.rows().iterator());
+    writes.add(() -> spark.createDataFrame(rows, MrcTable.schema()).write().parquet(committer.stagingPath("mrc")));
     return this;
   }
 

@@ -11,14 +11,14 @@ import org.apache.spark.sql.types.StructType;
  * A result table built for one configuration from its merged statistics, every row tagged with the
  * configuration's config id. {@code simulate} writes one configuration's rows, {@code sweep} the rows
  * of every configuration into the same table. {@code domain_stats} is not in {@link #ALL}: a sweep
- * writes it as {@code sweep_stats}, with a column per swept setting.
+ * writes it as {@code sweep_stats}, with a column per swept setting. Nor is {@code mrc}, whose rows
+ * are too many to build on the driver ({@link MrcTable}).
  */
 public final class ConfigTable {
   public static final List<ConfigTable> ALL = List.of(
       new ConfigTable("device_stats", StatsTables::deviceStatsSchema, StatsTables::deviceStats),
       new ConfigTable("latency_histogram", StatsTables::latencyHistogramSchema, StatsTables::latencyHistogram),
-      new ConfigTable("security", StatsTables::securitySchema, StatsTables::security),
-      new ConfigTable("mrc", MrcTable::schema, MrcTable::rows));
+      new ConfigTable("security", StatsTables::securitySchema, StatsTables::security));
 
   public final String name;
   private final Supplier<StructType> schema;

@@ -1,8 +1,10 @@
 package io.iommusim.pipeline.output;
 
 import io.iommusim.translator.mrc.CurveKey;
+import io.iommusim.translator.mrc.MissCurves;
 import io.iommusim.translator.mrc.MrcPlan;
 import io.iommusim.translator.stats.ReplayStats;
+import java.io.Serializable;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
@@ -15,6 +17,7 @@ import org.apache.spark.sql.types.StructType;
 /**
  * Table {@code mrc}: one row per point of every miss-ratio curve (README, "mrc"), in table order
  * (unit, scope, domain, sid, sets, ways): {@code max_entries + Σ max_entries / sets} rows per curve.
+ * Not a {@link ConfigTable}: its rows are expanded from {@link Curve}s on the executors.
  */
 public final class MrcTable {
   private MrcTable() {}
@@ -34,12 +37,31 @@ public final class MrcTable {
         DataTypes.createStructField("miss_ratio", DataTypes.DoubleType, false)));
   }
 
-  /** Every point of every curve of {@code stats}, in table order (none when mrc.enabled=false). */
-  public static List<Row> rows(String configId, ReplayStats stats) {
-    List<Row> out = new ArrayList<>();
-    stats.mrc().forEach((key, c) -> c.curves().forEachPoint((sets, ways, entries, accesses, misses) ->
-        out.add(RowFactory.create(configId, key.scope().text(), key.unit(), key.domain(), key.sid(), sets, ways,
-            entries, accesses, misses, (double) misses / accesses))));
+  /**
+   * One curve of one configuration as the table's writer ships it: its key and histograms
+   * ({@link MissCurves#toLongArray}, ~40 KiB at the defaults) instead of its ~4 900 rows, which an
+   * executor expands. A sweep's table has a million rows; built on the driver and shipped as rows,
+   * they took longer to write than the sweep took to replay.
+   */
+  public record Curve(String configId, String scope, int unit, int domain, int sid, long[] histograms)
+      implements Serializable {
+    private static final long serialVersionUID = 1L;
+
+    /** This curve's rows, in table order (set counts ascending, then ways). */
+    public List<Row> rows() {
+      List<Row> out = new ArrayList<>();
+      MissCurves.fromLongArray(histograms).forEachPoint((sets, ways, entries, accesses, misses) ->
+          out.add(RowFactory.create(configId, scope, unit, domain, sid, sets, ways, entries, accesses, misses,
+              (double) misses / accesses)));
+      return out;
+    }
+  }
+
+  /** Every curve of {@code stats}, in table order (none when mrc.enabled=false). */
+  public static List<Curve> curves(String configId, ReplayStats stats) {
+    List<Curve> out = new ArrayList<>();
+    stats.mrc().forEach((key, c) -> out.add(new Curve(configId, key.scope().text(), key.unit(), key.domain(),
+        key.sid(), c.curves().toLongArray())));
     return out;
   }
 
