@@ -144,6 +144,33 @@ class SweepEqualsSimulateTest {
     sweepAndCompare(nic, spec, "shuffle", "unit");
   }
 
+  /**
+   * Configurations that differ only in the IOTLB's size, ways and policy under strict invalidation
+   * share one computation of the curves (SharedCurves); each still equals its own simulate run, whose
+   * curves are computed by its replay. A hashed set index changes the curves: that one computes its own.
+   */
+  @Test
+  void configurationsDifferingOnlyInTheIotlbShareTheirCurves() {
+    Path nic = tmp.resolve("nic-ring-shared.csv");
+    assertEquals(20_000, generate("nic-ring", 20_000, 11, Map.of("devices", "2"), nic));
+    SweepSpec spec = SweepSpec.fromLines(Settings.defaults().with("invalidation.mode=strict", "test"), "configs.txt",
+        List.of(
+            "iotlb.entries=8",
+            "iotlb.entries=32 iotlb.policy=fifo",
+            "iotlb.entries=16 iotlb.ways=4 iotlb.policy=plru random.seed=9",
+            "iotlb.entries=16 iotlb.index=hash"));
+    sweepAndCompare(nic, spec, "shuffle", "device");
+    Map<String, String> from = new HashMap<>();
+    for (Row row : rows(tmp.resolve("sweep-nic-ring-shared.csv"), "run_info")) {
+      if (row.getString(1).equals("sweep") && row.getString(2).equals("mrc_curves_from")) {
+        from.put(row.getString(0), row.getString(3));
+      }
+    }
+    String first = spec.configs.get(0).configId;
+    assertEquals(Map.of(first, first, spec.configs.get(1).configId, first, spec.configs.get(2).configId, first,
+        spec.configs.get(3).configId, spec.configs.get(3).configId), from);
+  }
+
   @Test
   void preparedTraceEqualsSeparateRuns() {
     Path bad = tmp.resolve("bad-actor.csv");

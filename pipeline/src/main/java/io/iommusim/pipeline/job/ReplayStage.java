@@ -28,7 +28,7 @@ final class ReplayStage {
     Broadcast<ContextTimeline> timeline = jsc.broadcast(scan.timeline);
     ModelSettings[] models = new ModelSettings[configs.size()];
     for (ConfigRun c : configs) {
-      models[c.index] = c.model;
+      models[c.index] = c.replayModel;
     }
     Broadcast<ModelSettings[]> model = jsc.broadcast(models);
     OrderedTrace.Cursors<T> cursors = trace.cursors;

@@ -23,7 +23,9 @@ import org.apache.spark.storage.StorageLevel;
  *   <li>Order once: the prepared files or the shuffled and sorted events are encoded into compact
  *       blocks and kept in Spark's block store ({@link OrderedTrace#cache}); with one configuration
  *       the replay reads the ordered trace directly, as simulate does.
- *   <li>Replay ({@link ReplayStage}): one task per (configuration, replay partition).
+ *   <li>Replay ({@link ReplayStage}): one task per (configuration, replay partition). A configuration
+ *       whose IOTLB lookup stream is provably another's takes that one's miss-ratio curves instead of
+ *       computing them ({@link SharedCurves}).
  *   <li>Per configuration: merge the statistics, check the record accounting, build the tables; write
  *       them all tagged with config ids and commit atomically.
  * </ol>
@@ -108,11 +110,21 @@ public final class SweepJob {
       runs.add(new ConfigRun(c.index, c.settings, c.model, plan.scan));
       configIds[c.index] = c.configId;
     }
-    JavaRDD<Row> replayed = ReplayStage.replay(jsc, source, plan.scan, runs)
+    int[] curvesFrom = SharedCurves.sources(runs);
+    List<ConfigRun> replays = new ArrayList<>();
+    for (ConfigRun run : runs) {
+      replays.add(curvesFrom[run.index] == run.index ? run : run.withoutCurves());
+    }
+    JavaRDD<Row> replayed = ReplayStage.replay(jsc, source, plan.scan, replays)
         .persist(StorageLevel.MEMORY_AND_DISK());
     try {
       ReplayStats[] stats = ReplayStage.statistics(replayed, spec.size());
       source.release(); // every replay has run; the fault rows are kept with the replay's own rows
+      for (ConfigRun run : runs) {
+        if (curvesFrom[run.index] != run.index) {
+          stats[run.index].addCurvesOf(stats[curvesFrom[run.index]]);
+        }
+      }
       List<ConfigResult> results = new ArrayList<>();
       long faults = 0;
       for (ConfigRun run : runs) {
@@ -145,6 +157,9 @@ public final class SweepJob {
         facts.add("sweep", "clustering", plan.clustering.name().toLowerCase());
         facts.add("sweep", "replay_tasks", (long) plan.replayTasks() * spec.size());
         facts.add("sweep", "stored_bytes", storedBytes);
+        if (r.config.model.mrcEnabled) {
+          facts.add("sweep", "mrc_curves_from", configIds[curvesFrom[r.config.index]]);
+        }
         timing.addTo(facts);
         info.addAll(facts.rows());
       }

@@ -118,6 +118,14 @@ public final class ReplayStats {
     for (int i = 0; i < eventsByKind.length; i++) {
       eventsByKind[i] += other.eventsByKind[i];
     }
+    addCurvesOf(other);
+  }
+
+  /**
+   * Adds copies of {@code other}'s curves and its aliases. Also how a sweep gives a configuration the
+   * curves of another whose IOTLB lookups and invalidations are provably the same.
+   */
+  public void addCurvesOf(ReplayStats other) {
     other.curves.forEach((k, c) -> putCurve(k, MissCurves.fromLongArray(c.toLongArray()), other.divergentLookups.get(k)));
     other.aliases.forEach(this::putAlias);
   }
