@@ -60,7 +60,7 @@ public final class Numbers {
   }
 
   /** ASCII hex digit value, or -1; Character.digit would also accept e.g. full-width digits. */
-  static int hexDigit(char c) {
+  public static int hexDigit(char c) {
     if (c >= '0' && c <= '9') {
       return c - '0';
     }

@@ -2,6 +2,7 @@ package io.iommusim.trace.csv;
 
 import io.iommusim.trace.EventKind;
 import io.iommusim.trace.Granularity;
+import io.iommusim.trace.Numbers;
 import io.iommusim.trace.Perm;
 
 /**
@@ -70,27 +71,13 @@ final class Fields {
     }
     long v = 0;
     for (int i = from; i < to; i++) {
-      int d = hexDigit(b[i]);
+      int d = Numbers.hexDigit(b[i]);
       if (d < 0) {
         throw new BadFieldException(NOT_A_NUMBER);
       }
       v = v << 4 | d;
     }
     return v;
-  }
-
-  /** ASCII only: Character.digit would also accept e.g. full-width digits. */
-  static int hexDigit(char c) {
-    if (c >= '0' && c <= '9') {
-      return c - '0';
-    }
-    if (c >= 'a' && c <= 'f') {
-      return c - 'a' + 10;
-    }
-    if (c >= 'A' && c <= 'F') {
-      return c - 'A' + 10;
-    }
-    return -1;
   }
 
   /** An int32 column: the value must fit an int and lie in {@code min..max}. */
@@ -151,7 +138,7 @@ final class Fields {
     }
     int v = 0;
     for (int i = from; i < to; i++) {
-      int d = hexDigit(b[i]);
+      int d = Numbers.hexDigit(b[i]);
       if (d < 0) {
         throw notASid();
       }

@@ -1,5 +1,6 @@
 package io.iommusim.trace.imports.text;
 
+import io.iommusim.trace.Numbers;
 import io.iommusim.trace.Sid;
 
 /**
@@ -18,7 +19,7 @@ public final class Hex {
       return false;
     }
     for (int i = from; i < s.length(); i++) {
-      if (digit(s.charAt(i)) < 0) {
+      if (Numbers.hexDigit(s.charAt(i)) < 0) {
         return false;
       }
     }
@@ -34,7 +35,7 @@ public final class Hex {
   public static long value(String s) {
     long v = 0;
     for (int i = prefixLength(s); i < s.length(); i++) {
-      v = (v << 4) | digit(s.charAt(i));
+      v = (v << 4) | Numbers.hexDigit(s.charAt(i));
     }
     return v;
   }
@@ -101,18 +102,5 @@ public final class Hex {
       i++;
     }
     return s.substring(i);
-  }
-
-  static int digit(char c) {
-    if (c >= '0' && c <= '9') {
-      return c - '0';
-    }
-    if (c >= 'a' && c <= 'f') {
-      return c - 'a' + 10;
-    }
-    if (c >= 'A' && c <= 'F') {
-      return c - 'A' + 10;
-    }
-    return -1;
   }
 }
