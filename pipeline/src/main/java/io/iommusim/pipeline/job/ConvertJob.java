@@ -118,7 +118,7 @@ public final class ConvertJob {
   private Dataset<Row> events(JavaSparkContext jsc, TraceScan scan) {
     Broadcast<ReplayGroups> groups = jsc.broadcast(scan.groups);
     JavaRDD<Row> rows = jsc.parallelize(scan.splits, Math.max(1, scan.splits.size()))
-        .mapPartitions(splits -> new SourceRows(splits, groups.value(), true));
+        .mapPartitions(splits -> SourceRows.grouped(splits, groups.value(), true));
     return spark.createDataFrame(rows, EventRows.groupedSchema());
   }
 

@@ -13,12 +13,9 @@ import io.iommusim.trace.imports.ImportedSource;
 import io.iommusim.trace.imports.RejectSink;
 import java.io.IOException;
 import java.io.Serializable;
-import java.io.UncheckedIOException;
 import java.io.Writer;
 import java.util.ArrayList;
-import java.util.Iterator;
 import java.util.List;
-import java.util.NoSuchElementException;
 import org.apache.spark.api.java.JavaRDD;
 import org.apache.spark.api.java.JavaSparkContext;
 import org.apache.spark.sql.Dataset;
@@ -166,7 +163,8 @@ final class ObservedFaults {
   /** The second pass: one row per observed fault. */
   Dataset<Row> rows(SparkSession spark) {
     JavaSparkContext jsc = JavaSparkContext.fromSparkContext(spark.sparkContext());
-    JavaRDD<Row> rows = jsc.parallelize(splits, Math.max(1, splits.size())).mapPartitions(FaultRowIterator::new);
+    JavaRDD<Row> rows = jsc.parallelize(splits, Math.max(1, splits.size())).mapPartitions(
+        part -> new SourceRows(part, e -> e.kind == EventKind.FAULT_OBSERVED && e.reason >= 0 ? toRow(e) : null));
     return spark.createDataFrame(rows, SCHEMA);
   }
 
@@ -175,52 +173,5 @@ final class ObservedFaults {
     String access = ObservedReasons.access(vendor, e.reason, e.perm);
     return RowFactory.create(e.tsNs, e.sid < 0 ? -1 : e.sid & 0xFFFF, access,
         ObservedReasons.location(access, e.reason, e.addr, e.index), vendor, e.reason);
-  }
-
-  /** Streams the observed faults of a task's splits. */
-  private static final class FaultRowIterator implements Iterator<Row> {
-    private final Iterator<InputSplit> splits;
-    private final TraceEvent event = new TraceEvent();
-    private EventSource source;
-    private Row next;
-
-    FaultRowIterator(Iterator<InputSplit> splits) {
-      this.splits = splits;
-    }
-
-    @Override
-    public boolean hasNext() {
-      try {
-        while (next == null) {
-          if (source == null) {
-            if (!splits.hasNext()) {
-              return false;
-            }
-            source = splits.next().open();
-          }
-          if (source.next(event)) {
-            if (event.kind == EventKind.FAULT_OBSERVED && event.reason >= 0) {
-              next = toRow(event);
-            }
-          } else {
-            source.close();
-            source = null;
-          }
-        }
-        return true;
-      } catch (IOException e) {
-        throw new UncheckedIOException(e);
-      }
-    }
-
-    @Override
-    public Row next() {
-      if (!hasNext()) {
-        throw new NoSuchElementException();
-      }
-      Row r = next;
-      next = null;
-      return r;
-    }
   }
 }

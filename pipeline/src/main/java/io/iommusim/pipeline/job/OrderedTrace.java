@@ -50,7 +50,7 @@ final class OrderedTrace<T> {
     JavaSparkContext jsc = JavaSparkContext.fromSparkContext(spark.sparkContext());
     Broadcast<ReplayGroups> groups = jsc.broadcast(scan.groups);
     JavaRDD<Row> routed = jsc.parallelize(scan.splits, Math.max(1, scan.splits.size()))
-        .mapPartitions(splits -> new SourceRows(splits, groups.value(), false));
+        .mapPartitions(splits -> SourceRows.grouped(splits, groups.value(), false));
     JavaRDD<Row> sorted = spark.createDataFrame(routed, EventRows.groupedSchema())
         .repartition(scan.groups.partitions(), col(EventRows.GROUP))
         .sortWithinPartitions(col("ts_ns"), col("seq"))

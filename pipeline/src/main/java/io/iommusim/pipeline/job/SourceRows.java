@@ -10,28 +10,34 @@ import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.util.Iterator;
 import java.util.NoSuchElementException;
+import java.util.function.Function;
 import org.apache.spark.sql.Row;
 
 /**
- * Streams the events of a task's input splits as grouped rows ({@link EventRows#groupedSchema()}),
- * leaving out broadcast events (the driver hands those to every partition itself).
+ * Streams the events of a task's input splits as rows: each event becomes the row {@code rowOf} makes
+ * of it, or nothing when that is null. The event is reused: {@code rowOf} must copy what it keeps.
  */
 final class SourceRows implements Iterator<Row> {
   private final Iterator<InputSplit> splits;
-  private final ReplayGroups groups;
+  private final Function<TraceEvent, Row> rowOf;
   private final TraceEvent event = new TraceEvent();
-  private final boolean keepBroadcast;
   private EventSource source;
   private Row next;
 
-  /**
-   * @param keepBroadcast true to keep broadcast events too (all in the first partition), as a
-   *     prepared trace must hold every event
-   */
-  SourceRows(Iterator<InputSplit> splits, ReplayGroups groups, boolean keepBroadcast) {
+  SourceRows(Iterator<InputSplit> splits, Function<TraceEvent, Row> rowOf) {
     this.splits = splits;
-    this.groups = groups;
-    this.keepBroadcast = keepBroadcast;
+    this.rowOf = rowOf;
+  }
+
+  /**
+   * The events as grouped rows ({@link EventRows#groupedSchema()}), leaving out broadcast events (the
+   * driver hands those to every partition itself) unless {@code keepBroadcast}: all in the first
+   * partition, as a prepared trace must hold every event.
+   */
+  static SourceRows grouped(Iterator<InputSplit> splits, ReplayGroups groups, boolean keepBroadcast) {
+    return new SourceRows(splits, e -> keepBroadcast || !VtdTranslator.isBroadcast(e)
+        ? EventRows.toGroupedRow(e, groups.partitionKeyOf(e))
+        : null);
   }
 
   @Override
@@ -45,9 +51,7 @@ final class SourceRows implements Iterator<Row> {
           source = splits.next().open();
         }
         if (source.next(event)) {
-          if (keepBroadcast || !VtdTranslator.isBroadcast(event)) {
-            next = EventRows.toGroupedRow(event, groups.partitionKeyOf(event));
-          }
+          next = rowOf.apply(event);
         } else {
           source.close();
           source = null;
