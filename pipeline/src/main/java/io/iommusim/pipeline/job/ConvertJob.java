@@ -73,9 +73,7 @@ public final class ConvertJob {
   public Result convert(Request r) {
     ModelSettings settings = new ModelSettings(r.settings);
     JavaSparkContext jsc = JavaSparkContext.fromSparkContext(spark.sparkContext());
-    OutputCommitter committer = OutputCommitter.begin(r.out, r.overwrite, jsc.hadoopConfiguration());
-    ImportSidecars sidecars = ImportSidecars.plan(r.out, r.overwrite, jsc.hadoopConfiguration());
-    try {
+    return JobOutput.write(r, jsc.hadoopConfiguration(), (committer, sidecars) -> {
       List<Input> inputs = TraceInputs.resolve(r.inputs, r.format, importRequest(r, sidecars), jsc.hadoopConfiguration());
       if (TraceInputs.anyImported(inputs)) {
         sidecars.open();
@@ -93,16 +91,8 @@ public final class ConvertJob {
         result.reportFile = sidecars.reportPath().toString();
         result.rejectsFile = sidecars.rejectsPath().toString();
       }
-      committer.commit();
-      if (sidecars.isOpen()) {
-        sidecars.commit();
-      }
       return result;
-    } catch (Throwable e) { // Spark rethrows task failures as its checked SparkException
-      committer.abort();
-      sidecars.abort();
-      throw e;
-    }
+    });
   }
 
   /** The importer part of a request, with the scratch directory for rejects parts. */

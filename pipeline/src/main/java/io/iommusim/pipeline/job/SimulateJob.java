@@ -72,23 +72,8 @@ public final class SimulateJob {
 
   public Result run(Request request) {
     ModelSettings settings = new ModelSettings(request.settings);
-    OutputCommitter committer = OutputCommitter.begin(request.out, request.overwrite,
-        spark.sparkContext().hadoopConfiguration());
-    ImportSidecars sidecars = ImportSidecars.plan(request.out, request.overwrite,
-        spark.sparkContext().hadoopConfiguration());
-    try {
-      Result result = simulate(request, settings, committer, sidecars);
-      committer.commit();
-      if (sidecars.isOpen()) {
-        sidecars.commit();
-      }
-      result.out = committer.target().toString();
-      return result;
-    } catch (Throwable e) { // Spark rethrows task failures as its checked SparkException
-      committer.abort();
-      sidecars.abort();
-      throw e;
-    }
+    return JobOutput.write(request, spark.sparkContext().hadoopConfiguration(),
+        (committer, sidecars) -> simulate(request, settings, committer, sidecars));
   }
 
   private Result simulate(Request request, ModelSettings settings, OutputCommitter committer,
@@ -129,6 +114,7 @@ public final class SimulateJob {
       new TableWriter(spark, committer).add("run_info", info.rows(), RunInfo.SCHEMA).writeAll();
 
       Result r = new Result();
+      r.out = committer.target().toString();
       r.configId = config.configId;
       r.recordsRead = plan.scan.records();
       r.recordsReplayed = result.replayed;

@@ -57,23 +57,8 @@ public final class SweepJob {
   }
 
   public Result run(Request request) {
-    OutputCommitter committer = OutputCommitter.begin(request.out, request.overwrite,
-        spark.sparkContext().hadoopConfiguration());
-    ImportSidecars sidecars = ImportSidecars.plan(request.out, request.overwrite,
-        spark.sparkContext().hadoopConfiguration());
-    try {
-      Result result = sweep(request, committer, sidecars);
-      committer.commit();
-      if (sidecars.isOpen()) {
-        sidecars.commit();
-      }
-      result.out = committer.target().toString();
-      return result;
-    } catch (Throwable e) { // Spark rethrows task failures as its checked SparkException
-      committer.abort();
-      sidecars.abort();
-      throw e;
-    }
+    return JobOutput.write(request, spark.sparkContext().hadoopConfiguration(),
+        (committer, sidecars) -> sweep(request, committer, sidecars));
   }
 
   private Result sweep(Request request, OutputCommitter committer, ImportSidecars sidecars) {
@@ -166,6 +151,7 @@ public final class SweepJob {
       new TableWriter(spark, committer).add("run_info", info, RunInfo.SCHEMA).writeAll();
 
       Result out = new Result();
+      out.out = committer.target().toString();
       out.configs = spec.size();
       out.sweptKeys = spec.sweptKeys;
       out.recordsRead = plan.scan.records();
