@@ -1,18 +1,21 @@
 package io.iommusim.pipeline.cli;
 
 import io.iommusim.pipeline.job.OutputRequest;
+import io.iommusim.pipeline.job.SparkSessions;
 import io.iommusim.pipeline.job.TraceJobRequest;
 import io.iommusim.trace.imports.ImportReport;
 import io.iommusim.trace.imports.Importers;
-import java.util.List;
 import io.iommusim.translator.settings.Settings;
-import java.util.Arrays;
 import java.nio.file.Path;
+import java.util.Arrays;
 import java.util.LinkedHashMap;
+import java.util.List;
 import java.util.Map;
+import java.util.function.ToIntFunction;
 import org.apache.commons.cli.CommandLine;
 import org.apache.commons.cli.Option;
 import org.apache.commons.cli.Options;
+import org.apache.spark.sql.SparkSession;
 
 /** Options every Spark verb takes: --master, --conf, --config, --set. */
 final class CommonOptions {
@@ -95,6 +98,19 @@ final class CommonOptions {
 
   static void addHelp(Options o) {
     o.addOption(Option.builder("h").longOpt("help").desc("show this help").get());
+  }
+
+  /**
+   * Runs {@code job} in a SparkSession named after the verb, with the command line's {@code --master}
+   * and {@code --conf}; stops the session afterwards, whatever happens. Returns the job's exit status.
+   */
+  static int inSpark(CommandLine cl, String verb, ToIntFunction<SparkSession> job) {
+    SparkSession spark = SparkSessions.create("iommusim " + verb, master(cl), sparkConf(cl));
+    try {
+      return job.applyAsInt(spark);
+    } finally {
+      spark.stop();
+    }
   }
 
   static String master(CommandLine cl) {

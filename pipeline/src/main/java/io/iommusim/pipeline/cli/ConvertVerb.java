@@ -1,10 +1,8 @@
 package io.iommusim.pipeline.cli;
 
 import io.iommusim.pipeline.job.ConvertJob;
-import io.iommusim.pipeline.job.SparkSessions;
 import org.apache.commons.cli.CommandLine;
 import org.apache.commons.cli.Options;
-import org.apache.spark.sql.SparkSession;
 
 /** {@code convert}: canonical CSV ↔ Parquet; Parquet output is a prepared trace. */
 final class ConvertVerb implements Verb {
@@ -35,15 +33,12 @@ final class ConvertVerb implements Verb {
   public int run(CommandLine cl) {
     ConvertJob.Request r = new ConvertJob.Request();
     CommonOptions.fillInputs(cl, r);
-    SparkSession spark = SparkSessions.create("iommusim convert", CommonOptions.master(cl), CommonOptions.sparkConf(cl));
-    try {
+    return CommonOptions.inSpark(cl, "convert", spark -> {
       ConvertJob.Result result = new ConvertJob(spark).convert(r);
       System.out.printf("iommusim convert: %,d events -> %s%n", result.events, r.out);
       CommonOptions.printImportSummary(result.importReports, result.reportFile, result.rejectsFile);
       return 0;
-    } finally {
-      spark.stop();
-    }
+    });
   }
 
   @Override

@@ -1,12 +1,10 @@
 package io.iommusim.pipeline.cli;
 
 import io.iommusim.pipeline.job.SimulateJob;
-import io.iommusim.pipeline.job.SparkSessions;
 import io.iommusim.pipeline.output.StatsTables;
 import org.apache.commons.cli.CommandLine;
 import org.apache.commons.cli.Options;
 import org.apache.spark.sql.Row;
-import org.apache.spark.sql.SparkSession;
 import org.apache.spark.sql.types.StructType;
 
 /** {@code simulate}: replay canonical traces through the IOMMU model and write the result tables. */
@@ -37,15 +35,12 @@ final class SimulateVerb implements Verb {
   public int run(CommandLine cl) {
     SimulateJob.Request r = new SimulateJob.Request();
     CommonOptions.fillInputs(cl, r);
-    SparkSession spark = SparkSessions.create("iommusim simulate", CommonOptions.master(cl), CommonOptions.sparkConf(cl));
-    try {
+    return CommonOptions.inSpark(cl, "simulate", spark -> {
       SimulateJob.Result result = new SimulateJob(spark).run(r);
       printSummary(result);
       CommonOptions.printImportSummary(result.importReports, result.reportFile, result.rejectsFile);
       return 0;
-    } finally {
-      spark.stop();
-    }
+    });
   }
 
   @Override

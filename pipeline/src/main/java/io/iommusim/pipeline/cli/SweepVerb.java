@@ -1,7 +1,6 @@
 package io.iommusim.pipeline.cli;
 
 import io.iommusim.pipeline.job.BestConfigs;
-import io.iommusim.pipeline.job.SparkSessions;
 import io.iommusim.pipeline.job.SweepJob;
 import io.iommusim.pipeline.job.SweepSpec;
 import java.io.PrintStream;
@@ -13,7 +12,6 @@ import java.util.Map;
 import org.apache.commons.cli.CommandLine;
 import org.apache.commons.cli.Option;
 import org.apache.commons.cli.Options;
-import org.apache.spark.sql.SparkSession;
 
 /** {@code sweep}: replay one trace under many configurations in one job. */
 final class SweepVerb implements Verb {
@@ -63,14 +61,11 @@ final class SweepVerb implements Verb {
     r.spec = grids
         ? SweepSpec.fromGrids(r.settings, Arrays.asList(cl.getOptionValues("grid")))
         : SweepSpec.fromFile(r.settings, Path.of(cl.getOptionValue("configs")));
-    SparkSession spark = SparkSessions.create("iommusim sweep", CommonOptions.master(cl), CommonOptions.sparkConf(cl));
-    try {
+    return CommonOptions.inSpark(cl, "sweep", spark -> {
       SweepJob.Result result = new SweepJob(spark).run(r);
       printSummary(result, System.out);
       return 0;
-    } finally {
-      spark.stop();
-    }
+    });
   }
 
   /** The summary line and the best configuration per domain and IOTLB size. */

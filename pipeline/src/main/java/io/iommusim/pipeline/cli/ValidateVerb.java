@@ -1,12 +1,10 @@
 package io.iommusim.pipeline.cli;
 
-import io.iommusim.pipeline.job.SparkSessions;
 import io.iommusim.pipeline.job.ValidateJob;
 import java.util.Arrays;
 import org.apache.commons.cli.CommandLine;
 import org.apache.commons.cli.Option;
 import org.apache.commons.cli.Options;
-import org.apache.spark.sql.SparkSession;
 
 /** {@code validate}: simulate a trace and compare its faults with the faults a real system recorded. */
 final class ValidateVerb implements Verb {
@@ -49,8 +47,7 @@ final class ValidateVerb implements Verb {
     r.observedFormat = cl.getOptionValue("observed-format", "auto");
     r.observedOptions = CommonOptions.keyValues(cl, "observed-option");
     r.observedStrict = cl.hasOption("observed-strict");
-    SparkSession spark = SparkSessions.create("iommusim validate", CommonOptions.master(cl), CommonOptions.sparkConf(cl));
-    try {
+    return CommonOptions.inSpark(cl, "validate", spark -> {
       ValidateJob.Result result = new ValidateJob(spark).run(r);
       SimulateVerb.printSummary(result.simulate);
       CommonOptions.printImportSummary(result.simulate.importReports, result.simulate.reportFile,
@@ -58,9 +55,7 @@ final class ValidateVerb implements Verb {
       CommonOptions.printImportSummary(result.observedReports, result.observedReportFile, result.observedRejectsFile);
       printSummary(result);
       return 0;
-    } finally {
-      spark.stop();
-    }
+    });
   }
 
   @Override
