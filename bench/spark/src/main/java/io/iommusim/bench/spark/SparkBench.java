@@ -1,14 +1,14 @@
 package io.iommusim.bench.spark;
 
+import static io.iommusim.bench.spark.BenchSupport.generate;
+import static io.iommusim.bench.spark.BenchSupport.prepare;
+import static io.iommusim.bench.spark.BenchSupport.result;
+import static io.iommusim.bench.spark.BenchSupport.secs;
+import static io.iommusim.bench.spark.BenchSupport.simulate;
 import static org.apache.spark.sql.functions.col;
 
-import io.iommusim.pipeline.job.ConvertJob;
 import io.iommusim.pipeline.job.SimulateJob;
 import io.iommusim.pipeline.job.SparkSessions;
-import io.iommusim.trace.EventSink;
-import io.iommusim.trace.generate.Workload;
-import io.iommusim.trace.generate.Workloads;
-import io.iommusim.trace.parquet.ParquetTraceWriter;
 import io.iommusim.translator.settings.Settings;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -52,11 +52,8 @@ public final class SparkBench {
     SparkSession spark = SparkSessions.create("iommusim bench", master, Map.of("spark.ui.enabled", "false"));
     try {
       if (!Files.exists(prepared)) {
-        ConvertJob.Request c = new ConvertJob.Request();
-        c.inputs = List.of(raw.toString());
-        c.out = prepared.toString();
         long t = System.nanoTime();
-        new ConvertJob(spark).run(c);
+        prepare(spark, raw, prepared);
         result("spark.prepare_once", secs(t), "s");
       }
 
@@ -64,10 +61,7 @@ public final class SparkBench {
       // timed phase pays for compilation
       Path warmupPrepared = work.resolve("nic-ring-warmup.prepared");
       if (!Files.exists(warmupPrepared)) {
-        ConvertJob.Request c = new ConvertJob.Request();
-        c.inputs = List.of(warmupTrace.toString());
-        c.out = warmupPrepared.toString();
-        new ConvertJob(spark).run(c);
+        prepare(spark, warmupTrace, warmupPrepared);
       }
       for (int i = 0; i < 2; i++) {
         simulate(spark, settings, warmupTrace, work.resolve("warmup"));
@@ -138,31 +132,8 @@ public final class SparkBench {
     return unprepared;
   }
 
-  private static void generate(Path file, long events) throws Exception {
-    Workload w = Workloads.create("nic-ring", Map.of("devices", "8"));
-    try (EventSink sink = new ParquetTraceWriter(file, Map.of())) {
-      w.generate(events, 1, sink);
-    }
-  }
-
-  private static SimulateJob.Result simulate(SparkSession spark, Settings settings, Path input, Path out) {
-    SimulateJob.Request r = new SimulateJob.Request();
-    r.inputs = List.of(input.toString());
-    r.out = out.toString();
-    r.overwrite = true;
-    r.settings = settings;
-    return new SimulateJob(spark).run(r);
-  }
-
   private static List<String> rows(SimulateJob.Result r) {
     return r.domainStats.stream().map(Row::toString).sorted().toList();
   }
 
-  private static double secs(long startNanos) {
-    return (System.nanoTime() - startNanos) / 1e9;
-  }
-
-  private static void result(String name, double value, String unit) {
-    System.out.printf("RESULT %s %.3f %s%n", name, value, unit);
-  }
 }

@@ -1,14 +1,13 @@
 package io.iommusim.bench.spark;
 
-import io.iommusim.pipeline.job.ConvertJob;
+import static io.iommusim.bench.spark.BenchSupport.result;
+import static io.iommusim.bench.spark.BenchSupport.secs;
+import static io.iommusim.bench.spark.BenchSupport.simulate;
+
 import io.iommusim.pipeline.job.SimulateJob;
 import io.iommusim.pipeline.job.SparkSessions;
 import io.iommusim.pipeline.job.SweepJob;
 import io.iommusim.pipeline.job.SweepSpec;
-import io.iommusim.trace.EventSink;
-import io.iommusim.trace.generate.Workload;
-import io.iommusim.trace.generate.Workloads;
-import io.iommusim.trace.parquet.ParquetTraceWriter;
 import io.iommusim.translator.settings.Settings;
 import java.lang.management.ManagementFactory;
 import java.nio.file.Files;
@@ -57,7 +56,7 @@ public final class SweepBench {
       // JIT and Spark code generation warm-up on a small trace, both paths, both jobs
       for (Path w : List.of(warmupPrepared, warmupRaw)) {
         sweep(spark, w, spec, work.resolve("warmup"));
-        simulate(spark, w, spec.configs.get(0).settings, work.resolve("warmup"));
+        simulate(spark, spec.configs.get(0).settings, w, work.resolve("warmup"));
       }
       run(spark, "prepared", prepared, spec, separate, work);
       run(spark, "unprepared", raw, spec, separate, work);
@@ -88,7 +87,7 @@ public final class SweepBench {
       SweepSpec.Config c = spec.configs.get(i * spec.size() / runs);
       t = System.nanoTime();
       cpu = cpuNanos();
-      SimulateJob.Result r = simulate(spark, trace, c.settings, work.resolve("simulate-" + name));
+      SimulateJob.Result r = simulate(spark, c.settings, trace, work.resolve("simulate-" + name));
       double s = secs(t);
       double sCpu = (cpuNanos() - cpu) / 1e9;
       total += s;
@@ -157,10 +156,7 @@ public final class SweepBench {
       return;
     }
     long t = System.nanoTime();
-    Workload w = Workloads.create("nic-ring", Map.of("devices", "8"));
-    try (EventSink sink = new ParquetTraceWriter(file, Map.of())) {
-      w.generate(events, 1, sink);
-    }
+    BenchSupport.generate(file, events);
     result("spark.generate_raw." + events, secs(t), "s");
   }
 
@@ -168,10 +164,7 @@ public final class SweepBench {
     if (Files.exists(prepared)) {
       return;
     }
-    ConvertJob.Request c = new ConvertJob.Request();
-    c.inputs = List.of(raw.toString());
-    c.out = prepared.toString();
-    new ConvertJob(spark).run(c);
+    BenchSupport.prepare(spark, raw, prepared);
   }
 
   private static SweepJob.Result sweep(SparkSession spark, Path input, SweepSpec spec, Path out) {
@@ -183,24 +176,8 @@ public final class SweepBench {
     return new SweepJob(spark).run(r);
   }
 
-  private static SimulateJob.Result simulate(SparkSession spark, Path input, Settings settings, Path out) {
-    SimulateJob.Request r = new SimulateJob.Request();
-    r.inputs = List.of(input.toString());
-    r.out = out.toString();
-    r.overwrite = true;
-    r.settings = settings;
-    return new SimulateJob(spark).run(r);
-  }
-
   private static long cpuNanos() {
     return ((com.sun.management.OperatingSystemMXBean) ManagementFactory.getOperatingSystemMXBean()).getProcessCpuTime();
   }
 
-  private static double secs(long startNanos) {
-    return (System.nanoTime() - startNanos) / 1e9;
-  }
-
-  private static void result(String name, double value, String unit) {
-    System.out.printf("RESULT %s %.3f %s%n", name, value, unit);
-  }
 }
