@@ -111,9 +111,7 @@ public final class ImportTestSupport {
   }
 
   public static String map(long ts, int unit, int domain, long iova, long phys, long size, int perm, long pageSize) {
-    TraceEvent e = new TraceEvent();
-    e.kind = EventKind.MAP;
-    e.tsNs = ts;
+    TraceEvent e = ev(EventKind.MAP, ts);
     e.unit = unit;
     e.domain = domain;
     e.addr = iova;
@@ -125,13 +123,7 @@ public final class ImportTestSupport {
   }
 
   public static String unmap(long ts, int domain, long iova, long size) {
-    TraceEvent e = new TraceEvent();
-    e.kind = EventKind.UNMAP;
-    e.tsNs = ts;
-    e.domain = domain;
-    e.addr = iova;
-    e.size = size;
-    return render(e);
+    return unmap(ts, 0, domain, iova, size);
   }
 
   public static String unmap(long ts, int unit, int domain, long iova, long size) {
@@ -144,13 +136,7 @@ public final class ImportTestSupport {
   }
 
   public static String attach(long ts, String sid, int domain, int pasid) {
-    TraceEvent e = new TraceEvent();
-    e.kind = EventKind.ATTACH;
-    e.tsNs = ts;
-    e.sid = Sid.parse(sid);
-    e.domain = domain;
-    e.pasid = pasid;
-    return render(e);
+    return attach(ts, 0, sid, domain, pasid);
   }
 
   public static String attach(long ts, int unit, String sid, int domain, int pasid) {
@@ -163,12 +149,7 @@ public final class ImportTestSupport {
   }
 
   public static String detach(long ts, String sid, int pasid) {
-    TraceEvent e = new TraceEvent();
-    e.kind = EventKind.DETACH;
-    e.tsNs = ts;
-    e.sid = Sid.parse(sid);
-    e.pasid = pasid;
-    return render(e);
+    return detach(ts, 0, sid, pasid);
   }
 
   public static String detach(long ts, int unit, String sid, int pasid) {
@@ -180,9 +161,12 @@ public final class ImportTestSupport {
   }
 
   public static String dma(long ts, boolean write, String sid, long addr, long size) {
-    TraceEvent e = new TraceEvent();
-    e.kind = write ? EventKind.DMA_WRITE : EventKind.DMA_READ;
-    e.tsNs = ts;
+    return dma(ts, 0, write, sid, addr, size);
+  }
+
+  public static String dma(long ts, int unit, boolean write, String sid, long addr, long size) {
+    TraceEvent e = ev(write ? EventKind.DMA_WRITE : EventKind.DMA_READ, ts);
+    e.unit = unit;
     e.sid = Sid.parse(sid);
     e.addr = addr;
     e.size = size;

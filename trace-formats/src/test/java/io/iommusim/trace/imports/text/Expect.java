@@ -37,11 +37,7 @@ public final class Expect {
   }
 
   public static String attach(long ts, int unit, String sid, int domain, int pasid) {
-    TraceEvent e = e(EventKind.ATTACH, ts, unit);
-    e.sid = Sid.parse(sid);
-    e.domain = domain;
-    e.pasid = pasid;
-    return e.toString();
+    return ImportTestSupport.attach(ts, unit, sid, domain, pasid);
   }
 
   public static String passthrough(long ts, int unit, String sid, int domain) {
@@ -52,28 +48,15 @@ public final class Expect {
   }
 
   public static String detach(long ts, int unit, String sid) {
-    TraceEvent e = e(EventKind.DETACH, ts, unit);
-    e.sid = Sid.parse(sid);
-    return e.toString();
+    return ImportTestSupport.detach(ts, unit, sid, TraceEvent.NONE);
   }
 
   public static String map(long ts, int unit, int domain, long iova, long phys, long size, int perm, long pageSize) {
-    TraceEvent e = e(EventKind.MAP, ts, unit);
-    e.domain = domain;
-    e.addr = iova;
-    e.phys = phys;
-    e.size = size;
-    e.perm = (byte) perm;
-    e.pageSize = pageSize;
-    return e.toString();
+    return ImportTestSupport.map(ts, unit, domain, iova, phys, size, perm, pageSize);
   }
 
   public static String unmap(long ts, int unit, int domain, long iova, long size) {
-    TraceEvent e = e(EventKind.UNMAP, ts, unit);
-    e.domain = domain;
-    e.addr = iova;
-    e.size = size;
-    return e.toString();
+    return ImportTestSupport.unmap(ts, unit, domain, iova, size);
   }
 
   public static String read(long ts, int unit, String sid, long addr, long size) {
@@ -85,11 +68,7 @@ public final class Expect {
   }
 
   public static String dma(long ts, int unit, boolean write, String sid, long addr, long size) {
-    TraceEvent e = e(write ? EventKind.DMA_WRITE : EventKind.DMA_READ, ts, unit);
-    e.sid = Sid.parse(sid);
-    e.addr = addr;
-    e.size = size;
-    return e.toString();
+    return ImportTestSupport.dma(ts, unit, write, sid, addr, size);
   }
 
   public static String msi(long ts, int unit, String sid, long addr, long data) {
@@ -111,14 +90,7 @@ public final class Expect {
   /** An invalidation; sid as text or null, domain/index -1 when absent. */
   public static String inv(EventKind kind, long ts, int unit, Granularity g, int domain, String sid, long addr, int am,
       int index) {
-    TraceEvent e = e(kind, ts, unit);
-    e.granularity = g;
-    e.domain = domain;
-    e.sid = sid == null ? -1 : Sid.parse(sid);
-    e.addr = addr;
-    e.am = (byte) am;
-    e.index = index;
-    return e.toString();
+    return ImportTestSupport.inv(kind, ts, unit, g, domain, sid, TraceEvent.NONE, addr, am, index);
   }
 
   public static String iotlbGlobal(long ts, int unit) {
